@@ -1,0 +1,95 @@
+//! `mend start`: resolve the configuration, load the model, bind, serve until Ctrl-C/SIGTERM.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use super::StartArgs;
+use crate::engine::{Engine, EventBus};
+use crate::server::{self, AppState};
+use crate::{Error, Result};
+
+/// Runs the server; returns when it has shut down.
+pub async fn run(args: &StartArgs) -> Result<()> {
+    let config = args.resolve()?;
+    for flag in args.ignored_flags() {
+        tracing::warn!("{flag} only affects diffusion models; ignored");
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| Error::io(format!("creating data dir {}", config.data_dir.display()), e))?;
+    if let Some(dir) = &config.output_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating output dir {}", dir.display()), e))?;
+    }
+    let engine = Engine::start(
+        &config.model,
+        config.device,
+        config.queue_depth,
+        EventBus::new(),
+    )?;
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::io(format!("binding {addr}"), e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the bound address", e))?;
+    let url = format!("http://{local}");
+    tracing::info!(
+        model = %config.model,
+        device = engine.device().as_str(),
+        queue_depth = config.queue_depth,
+        "mend {} ready at {url}",
+        env!("CARGO_PKG_VERSION")
+    );
+    if config.inbrowser {
+        open_browser(&url);
+    }
+    let state = AppState::new(config, engine);
+    server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("mend stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Opens `url` in the desktop's browser; failure is only logged.
+fn open_browser(url: &str) {
+    let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    if let Err(e) = std::process::Command::new(program).args(args).spawn() {
+        tracing::warn!(error = %e, "could not open a browser; visit {url}");
+    }
+}

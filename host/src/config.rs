@@ -1,0 +1,245 @@
+//! The server's configuration: one [`Config`] struct, merged from CLI flags, environment
+//! variables (`MEND_*`), a TOML file (`--config mend.toml`) and defaults, in that order of
+//! precedence. Defaults are named constants so the docs and `--help` cannot drift.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Default bind address (loopback only, as IOPaint).
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// Default port (IOPaint's).
+pub const DEFAULT_PORT: u16 = 8080;
+/// Default model: the native classical inpainter, which needs no download.
+pub const DEFAULT_MODEL: &str = "cv2";
+/// Default encoder quality for JPEG output (IOPaint's `--quality` default).
+pub const DEFAULT_QUALITY: u8 = 100;
+/// Default maximum request body: 256 MiB (a 2048² PNG in base64 is about 10 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+/// Default maximum decoded image size in pixels (64 megapixels, e.g. 8000×8000).
+pub const DEFAULT_MAX_PIXELS: u64 = 64 * 1024 * 1024;
+/// Default number of inpaint jobs that may wait behind the running one.
+pub const DEFAULT_QUEUE_DEPTH: usize = 32;
+/// Default request timeout in seconds (covers the queue wait and the model run).
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 600;
+
+/// Which compute device to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    /// Use a GPU when one is usable, otherwise the CPU.
+    #[default]
+    Auto,
+    /// Always the CPU.
+    Cpu,
+    /// Require a GPU; fail at start-up when none is usable.
+    Gpu,
+}
+
+/// Which origins may call the API from a browser page served elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CorsOrigins {
+    /// A fixed list of allowed origins; the special entry `*` allows every origin (IOPaint's
+    /// behaviour) and `local` allows `http(s)://localhost|127.0.0.1|[::1]` on any port.
+    List(Vec<String>),
+}
+
+impl Default for CorsOrigins {
+    fn default() -> Self {
+        Self::List(vec!["local".to_owned()])
+    }
+}
+
+/// The fully resolved configuration of `mend start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to bind.
+    pub host: IpAddr,
+    /// Port to bind (0 = any free port).
+    pub port: u16,
+    /// Model loaded at start-up.
+    pub model: String,
+    /// Compute device.
+    pub device: Device,
+    /// Where mend keeps its state (history, jobs, thumbnails cache).
+    pub data_dir: PathBuf,
+    /// Where model weights live (IOPaint's layout: `<dir>/torch/hub/checkpoints/…`).
+    pub model_dir: PathBuf,
+    /// An image file served by `/api/v1/inputimage`, or a folder that enables the file manager.
+    pub input: Option<PathBuf>,
+    /// Folder where `save_image` writes results (enables auto-saving in the UI).
+    pub output_dir: Option<PathBuf>,
+    /// Folder of masks shown in the file manager's `mask` tab.
+    pub mask_dir: Option<PathBuf>,
+    /// JPEG/WebP encoder quality (1–100).
+    pub quality: u8,
+    /// Open the UI in a browser once the server is ready.
+    pub inbrowser: bool,
+    /// Maximum request body size in bytes.
+    pub max_body_bytes: usize,
+    /// Maximum image size in pixels, checked from the header before decoding.
+    pub max_pixels: u64,
+    /// Maximum number of inpaint jobs waiting behind the running one.
+    pub queue_depth: usize,
+    /// Request timeout in seconds.
+    pub request_timeout_secs: u64,
+    /// Allowed browser origins for cross-origin calls.
+    pub cors_origins: CorsOrigins,
+    /// Serve the UI from this folder instead of the embedded one.
+    pub web_dir: Option<PathBuf>,
+    /// Never reach the network for model files (IOPaint's `--local-files-only`).
+    pub local_files_only: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: DEFAULT_PORT,
+            model: DEFAULT_MODEL.to_owned(),
+            device: Device::Auto,
+            data_dir: default_data_dir(),
+            model_dir: default_model_dir(),
+            input: None,
+            output_dir: None,
+            mask_dir: None,
+            quality: DEFAULT_QUALITY,
+            inbrowser: false,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_pixels: DEFAULT_MAX_PIXELS,
+            queue_depth: DEFAULT_QUEUE_DEPTH,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            cors_origins: CorsOrigins::default(),
+            web_dir: None,
+            local_files_only: false,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML config file; unknown keys are an error so typos do not pass silently.
+    pub fn from_toml_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading config {}", path.display()), e))?;
+        toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Checks values that cannot be expressed in types, and that given paths exist.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=100).contains(&self.quality) {
+            return Err(Error::Config(format!(
+                "quality must be within 1..=100, got {}",
+                self.quality
+            )));
+        }
+        if self.max_pixels == 0 || self.max_body_bytes == 0 {
+            return Err(Error::Config(
+                "max-pixels and max-body-bytes must be greater than 0".to_owned(),
+            ));
+        }
+        if self.queue_depth == 0 {
+            return Err(Error::Config("queue-depth must be at least 1".to_owned()));
+        }
+        for path in [&self.input, &self.mask_dir].into_iter().flatten() {
+            if !path.exists() {
+                return Err(Error::MissingPath(path.clone()));
+            }
+        }
+        if self.input.as_deref().is_some_and(Path::is_dir) && self.output_dir.is_none() {
+            return Err(Error::Config(
+                "--output-dir is required when --input is a directory".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `--input` is a folder, which enables the file manager routes.
+    pub fn file_manager_enabled(&self) -> bool {
+        self.input.as_deref().is_some_and(Path::is_dir)
+    }
+}
+
+/// `$XDG_DATA_HOME/mend` or `~/.local/share/mend`, falling back to `./mend-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir).join("mend");
+    }
+    home_dir().map_or_else(
+        || PathBuf::from("mend-data"),
+        |h| h.join(".local").join("share").join("mend"),
+    )
+}
+
+/// IOPaint's default model dir: `$XDG_CACHE_HOME` or `~/.cache`, so weights IOPaint users
+/// already downloaded are found where they are.
+pub fn default_model_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    home_dir().map_or_else(|| PathBuf::from(".cache"), |h| h.join(".cache"))
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_file_overrides_defaults_and_rejects_unknown_keys() {
+        let dir = std::env::temp_dir().join(format!("mend-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("mend.toml");
+        std::fs::write(&file, "port = 9999\nqueue_depth = 3\ncors_origins = [\"*\"]\n").unwrap();
+        let cfg = Config::from_toml_file(&file).unwrap();
+        assert_eq!(cfg.port, 9999);
+        assert_eq!(cfg.queue_depth, 3);
+        assert_eq!(cfg.model, DEFAULT_MODEL);
+        assert_eq!(cfg.cors_origins, CorsOrigins::List(vec!["*".to_owned()]));
+
+        std::fs::write(&file, "prot = 1\n").unwrap();
+        let err = Config::from_toml_file(&file).unwrap_err().to_string();
+        assert!(err.contains("prot"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn validate_rejects_bad_values() {
+        let mut cfg = Config {
+            quality: 0,
+            ..Config::default()
+        };
+        assert!(cfg.validate().is_err());
+        cfg.quality = 90;
+        cfg.queue_depth = 0;
+        assert!(cfg.validate().is_err());
+        cfg.queue_depth = 1;
+        cfg.input = Some(PathBuf::from("/definitely/not/here.png"));
+        assert!(matches!(cfg.validate(), Err(Error::MissingPath(_))));
+    }
+
+    #[test]
+    fn input_dir_requires_output_dir() {
+        let cfg = Config {
+            input: Some(std::env::temp_dir()),
+            ..Config::default()
+        };
+        assert!(cfg.validate().is_err());
+        let cfg = Config {
+            output_dir: Some(std::env::temp_dir()),
+            ..cfg
+        };
+        assert!(cfg.validate().is_ok());
+        assert!(cfg.file_manager_enabled());
+    }
+}

@@ -1,0 +1,102 @@
+//! The worker thread: owns the model, takes jobs from the queue one at a time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use mend_models::{InpaintModel, Progress, hd_strategy};
+use tokio::sync::mpsc;
+
+use super::{EngineEvent, EventBus, Job, JobId, Shared, Work, factory};
+use crate::{Error, Result};
+
+/// Starts the worker thread.
+pub(super) fn spawn(
+    model: Box<dyn InpaintModel>,
+    rx: mpsc::Receiver<Job>,
+    shared: Arc<Shared>,
+    events: EventBus,
+) -> Result<()> {
+    std::thread::Builder::new()
+        .name("mend-engine".to_owned())
+        .spawn(move || run(model, rx, &shared, &events))
+        .map(|_| ())
+        .map_err(|e| Error::io("starting the engine thread", e))
+}
+
+fn run(
+    mut model: Box<dyn InpaintModel>,
+    mut rx: mpsc::Receiver<Job>,
+    shared: &Shared,
+    events: &EventBus,
+) {
+    while let Some(job) = rx.blocking_recv() {
+        match job.work {
+            Work::Inpaint {
+                image,
+                mask,
+                config,
+                reply,
+            } => {
+                let result = if job.cancel.load(Ordering::Relaxed) || reply.is_closed() {
+                    Err(Error::Model(mend_models::Error::Cancelled))
+                } else {
+                    let progress = JobProgress {
+                        id: job.id,
+                        cancel: &job.cancel,
+                        events,
+                    };
+                    // A panicking model must fail its job, not the engine.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        hd_strategy::run(model.as_mut(), &image, &mask, &config, &progress)
+                    }))
+                    .unwrap_or_else(|_| {
+                        tracing::error!(job = job.id, "model panicked");
+                        Err(mend_models::Error::InvalidParameter {
+                            name: "model",
+                            reason: "the model failed unexpectedly".to_owned(),
+                        })
+                    })
+                    .map_err(Error::from)
+                };
+                if let Err(e) = &result {
+                    events.send(EngineEvent::Failed {
+                        job_id: job.id,
+                        error: e.to_string(),
+                    });
+                }
+                // The requester may have gone away; nothing to do then.
+                let _ = reply.send(result);
+            }
+            Work::SwitchModel { name, reply } => {
+                let result = factory::create(&name).map(|new_model| {
+                    model = new_model;
+                    if let Ok(mut current) = shared.model.write() {
+                        current.clone_from(&name);
+                    }
+                    tracing::info!(model = %name, "switched model");
+                    events.send(EngineEvent::ModelSwitched { name: name.clone() });
+                });
+                let _ = reply.send(result);
+            }
+        }
+        shared.queued.fetch_sub(1, Ordering::Relaxed);
+    }
+    tracing::debug!("engine queue closed; worker exits");
+}
+
+/// Forwards model progress to the event bus and reports cancellation back.
+struct JobProgress<'a> {
+    id: JobId,
+    cancel: &'a AtomicBool,
+    events: &'a EventBus,
+}
+
+impl Progress for JobProgress<'_> {
+    fn report(&self, fraction: f32) -> bool {
+        self.events.send(EngineEvent::Progress {
+            job_id: self.id,
+            fraction: fraction.clamp(0.0, 1.0),
+        });
+        !self.cancel.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,124 @@
+//! The host's error type. Every area of the host returns [`Error`]; the HTTP layer turns it
+//! into a status code and IOPaint's JSON error body (see `server::error`).
+
+use std::path::PathBuf;
+
+/// Everything that can fail in the host.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // ---- request input -------------------------------------------------------------------
+    /// A request field is missing, has the wrong type or an invalid value.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The base64 payload (or data URL) could not be decoded.
+    #[error("invalid base64 image data: {0}")]
+    Base64(String),
+    /// The bytes are not an image format mend reads.
+    #[error("unsupported or unrecognised image format")]
+    UnsupportedFormat,
+    /// The image could not be decoded.
+    #[error("could not decode image: {0}")]
+    ImageDecode(String),
+    /// The image header announces more pixels than allowed (checked before decoding).
+    #[error("image is {width}x{height} = {pixels} pixels, more than the limit of {limit} pixels")]
+    ImageTooLarge {
+        /// Width from the header.
+        width: u32,
+        /// Height from the header.
+        height: u32,
+        /// width * height.
+        pixels: u64,
+        /// The configured limit (`--max-pixels`).
+        limit: u64,
+    },
+    /// Image and mask sizes differ.
+    #[error("Image size({image_h}, {image_w}) and mask size({mask_h}, {mask_w}) not match.")]
+    SizeMismatch {
+        /// Image width.
+        image_w: u32,
+        /// Image height.
+        image_h: u32,
+        /// Mask width.
+        mask_w: u32,
+        /// Mask height.
+        mask_h: u32,
+    },
+    /// The request body exceeds `--max-body-bytes`.
+    #[error("request body is larger than the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A model name that is not in the catalogue.
+    #[error("unknown model `{0}`")]
+    UnknownModel(String),
+    /// A model that exists but cannot run in this build or without its weights.
+    #[error("model `{name}` is not available: {reason}")]
+    ModelUnavailable {
+        /// Model name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// A capability a later release brings (plugins, diffusion).
+    #[error("{0} is not available in this version of mend")]
+    NotImplemented(String),
+    /// A file or route target that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request that needs configuration the server was not started with.
+    #[error("{0}")]
+    NotConfigured(String),
+
+    // ---- capacity --------------------------------------------------------------------------
+    /// The engine queue is full.
+    #[error("the inpaint queue is full ({depth} jobs waiting); retry shortly")]
+    QueueFull {
+        /// The configured queue depth.
+        depth: usize,
+    },
+    /// The engine worker has stopped.
+    #[error("the inpaint engine is not running")]
+    EngineStopped,
+
+    // ---- processing ------------------------------------------------------------------------
+    /// The image could not be encoded.
+    #[error("could not encode image: {0}")]
+    ImageEncode(String),
+    /// An error from the model runtime.
+    #[error(transparent)]
+    Model(#[from] mend_models::Error),
+
+    // ---- environment -----------------------------------------------------------------------
+    /// A filesystem operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A path that must exist does not.
+    #[error("path does not exist: {}", .0.display())]
+    MissingPath(PathBuf),
+    /// A background task panicked or was cancelled.
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with a description of what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// Result alias for the host.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,20 @@
+//! # mend
+//!
+//! The mend host process: an IOPaint-compatible inpainting server with its own CLI.
+//!
+//! ## Layout
+//! - [`cli`]: the command line (`start`, `run`, `list`).
+//! - [`config`]: the one [`config::Config`] struct (flags > env > TOML file > defaults).
+//! - [`server`]: the axum application: IOPaint's `/api/v1`, Socket.IO, OpenAPI, the web UI.
+//! - [`engine`]: the single worker that owns the model, behind a bounded queue.
+//! - [`imaging`]: image and mask decoding/encoding under explicit limits, metadata kept.
+//! - [`error`]: the host's error type.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod imaging;
+pub mod server;
+
+pub use error::{Error, Result};

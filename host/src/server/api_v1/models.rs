@@ -1,0 +1,86 @@
+//! Server configuration and model routes: `server-config`, `model` (get/switch), `samplers`.
+
+use axum::Json;
+use axum::extract::State;
+use mend_models::catalogue;
+
+use super::schema::{
+    INTERACTIVE_SEG_MODELS, ModelInfo, REALESRGAN_MODELS, REMOVE_BG_MODELS, SAMPLERS,
+    ServerConfig, SwitchModelRequest,
+};
+use crate::server::error::ApiResult;
+use crate::server::extract::AppJson;
+use crate::server::state::AppState;
+
+fn owned(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The models that can be selected right now (IOPaint lists only downloaded models).
+pub fn available_models() -> Vec<ModelInfo> {
+    catalogue::CATALOGUE
+        .iter()
+        .filter(|e| e.implemented)
+        .map(|e| ModelInfo::erase_model(e.name))
+        .collect()
+}
+
+/// The server's configuration, as IOPaint's UI reads it on page load.
+#[utoipa::path(get, path = "/api/v1/server-config", tag = "iopaint",
+    responses((status = 200, body = ServerConfig)))]
+pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> {
+    let cfg = &state.config;
+    Json(ServerConfig {
+        plugins: Vec::new(),
+        model_infos: available_models(),
+        remove_bg_model: "briaai/RMBG-1.4".to_owned(),
+        remove_bg_models: owned(REMOVE_BG_MODELS),
+        realesrgan_model: "realesr-general-x4v3".to_owned(),
+        realesrgan_models: owned(REALESRGAN_MODELS),
+        interactive_seg_model: "sam2_1_tiny".to_owned(),
+        interactive_seg_models: owned(INTERACTIVE_SEG_MODELS),
+        enable_file_manager: cfg.file_manager_enabled(),
+        enable_auto_saving: cfg.output_dir.is_some(),
+        enable_controlnet: false,
+        controlnet_method: None,
+        disable_model_switch: false,
+        is_desktop: false,
+        samplers: owned(SAMPLERS),
+        mend_version: env!("CARGO_PKG_VERSION").to_owned(),
+        device: state.engine.device().as_str().to_owned(),
+        max_pixels: cfg.max_pixels,
+        max_body_bytes: cfg.max_body_bytes,
+    })
+}
+
+/// The current model.
+#[utoipa::path(get, path = "/api/v1/model", tag = "iopaint",
+    responses((status = 200, body = ModelInfo)))]
+pub async fn current_model(State(state): State<AppState>) -> Json<ModelInfo> {
+    Json(ModelInfo::erase_model(&state.engine.current_model()))
+}
+
+/// Switches the model; queued inpaints finish on the previous one first.
+#[utoipa::path(post, path = "/api/v1/model", tag = "iopaint",
+    request_body = SwitchModelRequest,
+    responses(
+        (status = 200, body = ModelInfo),
+        (status = 404, description = "Unknown model", body = crate::server::error::ErrorBody),
+        (status = 422, description = "Model not available in this build", body = crate::server::error::ErrorBody),
+    ))]
+pub async fn switch_model(
+    State(state): State<AppState>,
+    AppJson(req): AppJson<SwitchModelRequest>,
+) -> ApiResult<Json<ModelInfo>> {
+    if req.name != state.engine.current_model() {
+        state.engine.switch_model(&req.name).await?;
+    }
+    Ok(Json(ModelInfo::erase_model(&state.engine.current_model())))
+}
+
+/// Diffusion sampler names.
+#[utoipa::path(get, path = "/api/v1/samplers", tag = "iopaint",
+    responses((status = 200, body = Vec<String>)))]
+pub async fn samplers() -> Json<Vec<String>> {
+    Json(owned(SAMPLERS))
+}

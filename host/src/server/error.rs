@@ -1,0 +1,128 @@
+//! HTTP errors: every [`crate::Error`] becomes a status code and IOPaint's JSON error body
+//! `{"error", "detail", "body", "errors"}` (IOPaint's UI displays `errors`). Server-side
+//! failures (5xx) get a generic message; the real cause goes to the log.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::Error;
+
+/// Seconds a client should wait before retrying when the queue is full.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    detail: String,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Error kind, e.g. `BadRequest`, `ImageTooLarge`, `QueueFull`.
+    pub error: String,
+    /// Human-readable explanation.
+    pub detail: String,
+    /// Always empty (kept for IOPaint compatibility).
+    pub body: String,
+    /// `"<status>: <detail>"`, what IOPaint's web UI shows.
+    pub errors: String,
+}
+
+impl ApiError {
+    /// An error with an explicit status, kind and message.
+    pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// 404 for unknown API routes.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFound", detail)
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        use StatusCode as S;
+        let (status, kind) = match &err {
+            Error::BadRequest(_) => (S::UNPROCESSABLE_ENTITY, "RequestValidationError"),
+            Error::Base64(_) => (S::BAD_REQUEST, "Base64Error"),
+            Error::UnsupportedFormat => (S::UNSUPPORTED_MEDIA_TYPE, "UnsupportedFormat"),
+            Error::ImageDecode(_) => (S::BAD_REQUEST, "ImageDecodeError"),
+            Error::ImageTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "ImageTooLarge"),
+            Error::SizeMismatch { .. } => (S::BAD_REQUEST, "HTTPException"),
+            Error::BodyTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "PayloadTooLarge"),
+            Error::UnknownModel(_) => (S::NOT_FOUND, "UnknownModel"),
+            Error::ModelUnavailable { .. } => (S::UNPROCESSABLE_ENTITY, "ModelUnavailable"),
+            Error::NotImplemented(_) => (S::NOT_IMPLEMENTED, "NotImplemented"),
+            Error::NotFound(_) => (S::NOT_FOUND, "NotFound"),
+            Error::NotConfigured(_) => (S::NOT_FOUND, "NotConfigured"),
+            Error::QueueFull { .. } => (S::SERVICE_UNAVAILABLE, "QueueFull"),
+            Error::EngineStopped => (S::SERVICE_UNAVAILABLE, "EngineStopped"),
+            Error::Model(mend_models::Error::SizeMismatch { .. }) => {
+                (S::BAD_REQUEST, "HTTPException")
+            }
+            Error::Model(mend_models::Error::InvalidParameter { .. }) => {
+                (S::UNPROCESSABLE_ENTITY, "RequestValidationError")
+            }
+            Error::Model(mend_models::Error::UnknownModel(_)) => (S::NOT_FOUND, "UnknownModel"),
+            // 499 is nginx's "client closed request": only ever seen in logs.
+            Error::Model(mend_models::Error::Cancelled) => (
+                S::from_u16(499).unwrap_or(S::SERVICE_UNAVAILABLE),
+                "Cancelled",
+            ),
+            Error::Model(_)
+            | Error::ImageEncode(_)
+            | Error::Io { .. }
+            | Error::Config(_)
+            | Error::MissingPath(_)
+            | Error::Task(_) => (S::INTERNAL_SERVER_ERROR, "InternalError"),
+        };
+        let detail = if status.is_server_error() && status != S::SERVICE_UNAVAILABLE
+            && status != S::NOT_IMPLEMENTED
+        {
+            tracing::error!(error = %err, "request failed");
+            "Something went wrong on the server; see its log for details.".to_owned()
+        } else {
+            err.to_string()
+        };
+        Self {
+            status,
+            kind,
+            detail,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.kind.to_owned(),
+            errors: format!("{}: {}", self.status.as_u16(), self.detail),
+            detail: self.detail,
+            body: String::new(),
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        response
+    }
+}
+
+/// Result type of handlers.
+pub type ApiResult<T> = std::result::Result<T, ApiError>;

@@ -1,0 +1,53 @@
+//! The OpenAPI document (`/api/openapi.json`) and its browsable page (`/api/docs`).
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
+use super::error::ErrorBody;
+use super::state::AppState;
+
+/// mend's API description, generated from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mend API",
+        description = "IOPaint-compatible inpainting API served by mend (`/api/v1`). \
+                       Errors are JSON: `{\"error\", \"detail\", \"body\", \"errors\"}`."
+    ),
+    paths(
+        models::server_config,
+        models::current_model,
+        models::switch_model,
+        models::samplers,
+        inpaint::inpaint,
+        masks::adjust_mask,
+        files::input_image,
+        files::save_image,
+        files::gen_info,
+        media::medias,
+        media::media_file,
+        media::media_thumbnail_file,
+        plugins::run_plugin_gen_mask,
+        plugins::run_plugin_gen_image,
+        plugins::switch_plugin_model,
+    ),
+    components(schemas(
+        ErrorBody,
+        schema::InpaintRequest,
+        schema::ServerConfig,
+        schema::ModelInfo,
+        schema::PluginInfo,
+        schema::MediasResponse,
+        schema::GenInfoResponse,
+    )),
+    tags((name = "iopaint", description = "IOPaint 1.6.0-compatible routes"))
+)]
+pub struct ApiDoc;
+
+/// Routes serving the document and the Swagger UI page.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+}

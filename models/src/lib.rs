@@ -1,0 +1,25 @@
+//! # mend-models
+//!
+//! The model runtime of mend: the erase models and everything around them that does not
+//! depend on HTTP.
+//!
+//! ## Layout
+//! - [`model`]: the [`InpaintModel`] trait every erase model implements, and the per-request
+//!   [`InpaintConfig`] (IOPaint's request fields that erase models read).
+//! - [`cv2`]: the native classical inpainter (Telea fast marching and Navier–Stokes), the
+//!   always-available default model `cv2`.
+//! - [`hd_strategy`]: IOPaint's high-resolution strategies (Original, Resize, Crop), padding to
+//!   `pad_mod`, and compositing outside the mask.
+//! - [`mask`]: mask binarisation and mask bounding boxes.
+//! - [`catalogue`]: the models mend knows by name.
+//! - [`error`]: the crate's error type.
+
+pub mod catalogue;
+pub mod cv2;
+pub mod error;
+pub mod hd_strategy;
+pub mod mask;
+pub mod model;
+
+pub use error::{Error, Result};
+pub use model::{Cv2Flag, HdStrategy, InpaintConfig, InpaintModel, Progress};
