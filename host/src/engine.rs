@@ -111,9 +111,20 @@ impl Engine {
     ) -> Result<Self> {
         let device = ResolvedDevice::resolve(device);
         let loaded = factory::create(model)?;
+        Self::start_with_model(loaded, device, queue_depth, events)
+    }
+
+    /// Starts the worker with an already created model.
+    pub fn start_with_model(
+        loaded: Box<dyn mend_models::InpaintModel>,
+        device: ResolvedDevice,
+        queue_depth: usize,
+        events: EventBus,
+    ) -> Result<Self> {
+        let model = loaded.name().to_owned();
         let (tx, rx) = mpsc::channel(queue_depth.max(1));
         let shared = Arc::new(Shared {
-            model: RwLock::new(model.to_owned()),
+            model: RwLock::new(model),
             device,
             queue_depth: queue_depth.max(1),
             queued: AtomicUsize::new(0),
@@ -225,5 +236,126 @@ impl Drop for CancelOnDrop {
         if self.armed {
             self.flag.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::mpsc as std_mpsc;
+
+    use mend_models::{InpaintModel, Progress};
+
+    use super::*;
+
+    /// A model that blocks each `forward` until the test releases it.
+    struct GateModel {
+        started: std_mpsc::Sender<()>,
+        release: Mutex<std_mpsc::Receiver<()>>,
+    }
+
+    impl InpaintModel for GateModel {
+        fn name(&self) -> &str {
+            "gate"
+        }
+
+        fn forward(
+            &mut self,
+            image: &RgbImage,
+            _mask: &GrayImage,
+            _config: &InpaintConfig,
+            progress: &dyn Progress,
+        ) -> mend_models::Result<RgbImage> {
+            let _ = self.started.send(());
+            if let Ok(rx) = self.release.lock() {
+                let _ = rx.recv();
+            }
+            if !progress.report(1.0) {
+                return Err(mend_models::Error::Cancelled);
+            }
+            Ok(image.clone())
+        }
+    }
+
+    fn job() -> (RgbImage, GrayImage) {
+        (RgbImage::new(4, 4), GrayImage::from_pixel(4, 4, image::Luma([255])))
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_and_queued_jobs_still_run() {
+        let (started_tx, started_rx) = std_mpsc::channel();
+        let (release_tx, release_rx) = std_mpsc::channel();
+        let model = GateModel {
+            started: started_tx,
+            release: Mutex::new(release_rx),
+        };
+        let engine =
+            Engine::start_with_model(Box::new(model), ResolvedDevice::Cpu, 1, EventBus::new())
+                .unwrap();
+        let mut events = engine.events().subscribe();
+
+        let (img, mask) = job();
+        let e = engine.clone();
+        let running = tokio::spawn(async move {
+            e.inpaint(1, img, mask, InpaintConfig::default()).await
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv()).await.unwrap().unwrap();
+
+        let (img, mask) = job();
+        let e = engine.clone();
+        let queued = tokio::spawn(async move {
+            e.inpaint(2, img, mask, InpaintConfig::default()).await
+        });
+        // Wait until the second job sits in the queue.
+        while engine.queued() < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let (img, mask) = job();
+        let refused = engine.inpaint(3, img, mask, InpaintConfig::default()).await;
+        assert!(matches!(refused, Err(Error::QueueFull { depth: 1 })), "{refused:?}");
+
+        release_tx.send(()).unwrap();
+        release_tx.send(()).unwrap();
+        assert!(running.await.unwrap().is_ok());
+        assert!(queued.await.unwrap().is_ok());
+        assert_eq!(engine.queued(), 0);
+        let mut saw_progress = false;
+        while let Ok(ev) = events.try_recv() {
+            saw_progress |= matches!(ev, EngineEvent::Progress { job_id: 1, .. });
+        }
+        assert!(saw_progress);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_cancels_its_job() {
+        let (started_tx, started_rx) = std_mpsc::channel();
+        let (release_tx, release_rx) = std_mpsc::channel();
+        let model = GateModel {
+            started: started_tx,
+            release: Mutex::new(release_rx),
+        };
+        let engine =
+            Engine::start_with_model(Box::new(model), ResolvedDevice::Cpu, 4, EventBus::new())
+                .unwrap();
+        let mut events = engine.events().subscribe();
+        let (img, mask) = job();
+        let e = engine.clone();
+        let request = tokio::spawn(async move {
+            e.inpaint(7, img, mask, InpaintConfig::default()).await
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv()).await.unwrap().unwrap();
+        request.abort();
+        let _ = request.await;
+        release_tx.send(()).unwrap();
+        let failed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            loop {
+                if let Ok(EngineEvent::Failed { job_id: 7, error }) = events.recv().await {
+                    return error;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert!(failed.contains("cancelled"), "{failed}");
     }
 }

@@ -32,11 +32,10 @@ use crate::{Error, Result};
 /// Builds the complete application. Tests drive it directly or over a socket.
 pub fn app(state: AppState) -> Router {
     let cfg = &state.config;
-    Router::new()
+    let routes = Router::new()
         .merge(api_v1::router())
-        .merge(openapi::router())
-        .merge(ui::router(cfg.web_dir.as_deref()))
-        .fallback(not_found)
+        .merge(openapi::router());
+    ui::mount(routes, cfg.web_dir.as_deref())
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .layer(socket::layer(state.events()))
         .layer(cors::layer(&cfg.cors_origins))

@@ -3,7 +3,7 @@
 //! `pad_mod` / `min_size` / square (pad-forward) and compositing outside the mask.
 //!
 //! Entry point: [`run`]. Models themselves only implement
-//! [`InpaintModel::forward`](crate::InpaintModel::forward) and always receive padded input.
+//! [`InpaintModel::forward`] and always receive padded input.
 //!
 //! ## Deviations from upstream (all deliberate)
 //! - **Mask threshold.** [`run`] binarises its mask with the `/inpaint` rule (`> 127`) first
@@ -333,6 +333,7 @@ impl Progress for ScaledProgress<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -397,12 +397,15 @@ fn dilate_rows<T: Dist>(mask: &[u8], w: usize, h: usize, k: u32, erode: bool) ->
         .zip(mask.par_chunks(w))
         .zip(rows.par_iter_mut())
         .for_each(|((d, s), flags)| {
+            let count = s.iter().filter(|&&v| is_set(v)).count();
+            *flags = (count > 0, count == w);
+            if count == 0 || count == w {
+                // Never read: empty rows are skipped, full rows fill the output directly.
+                return;
+            }
             let mut run = T::INF;
-            let mut count = 0usize;
             for (dv, &sv) in d.iter_mut().zip(s) {
-                let set = is_set(sv);
-                count += usize::from(set);
-                run = if set { T::ZERO } else { run.inc() };
+                run = if is_set(sv) { T::ZERO } else { run.inc() };
                 *dv = run;
             }
             let mut run = T::INF;
@@ -410,7 +413,6 @@ fn dilate_rows<T: Dist>(mask: &[u8], w: usize, h: usize, k: u32, erode: bool) ->
                 run = if is_set(sv) { T::ZERO } else { run.inc() };
                 *dv = (*dv).min(run);
             }
-            *flags = (count > 0, count == w);
         });
     // Only rows within the image matter; half-widths beyond `w - 1` cover the whole row.
     let kk = usize::try_from(k).unwrap_or(usize::MAX).min(h - 1);
@@ -452,6 +454,7 @@ fn dilate_rows<T: Dist>(mask: &[u8], w: usize, h: usize, k: u32, erode: bool) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -622,20 +625,32 @@ mod tests {
     fn morphology_matches_naive_reference() {
         // Deterministic pseudo-random masks of awkward sizes.
         let mut seed = 0x1234_5678u32;
-        for (w, h, k) in [
-            (17, 9, 1),
-            (9, 17, 2),
-            (23, 21, 3),
-            (31, 7, 5),
-            (5, 40, 12),
-            (1, 1, 4),
+        // (width, height, k, one pixel in `density` set): dense, sparse (many empty rows) and
+        // nearly full (many full rows) masks; grey levels around the 127 cut-off included.
+        for (w, h, k, density) in [
+            (17, 9, 1, 7),
+            (9, 17, 2, 7),
+            (23, 21, 3, 7),
+            (31, 7, 5, 3),
+            (5, 40, 12, 7),
+            (1, 1, 4, 2),
+            (40, 60, 7, 90),
+            (33, 25, 4, 1),
+            (64, 48, 9, 40),
         ] {
             let img = GrayImage::from_fn(w, h, |_, _| {
                 seed ^= seed << 13;
                 seed ^= seed >> 17;
                 seed ^= seed << 5;
-                image::Luma([if seed % 7 == 0 { 255 } else { 0 }])
+                let level = if seed.is_multiple_of(density) {
+                    127 + (seed >> 8) % 129
+                } else {
+                    (seed >> 8) % 127
+                };
+                image::Luma([level as u8])
             });
+            let mut bin = img.clone();
+            binarize_at_least(&mut bin, ADJUST_THRESHOLD);
             for erode in [false, true] {
                 let op = if erode {
                     MaskOp::Shrink
@@ -644,7 +659,7 @@ mod tests {
                 };
                 assert_eq!(
                     adjust_mask(&img, op, k),
-                    naive(&img, k, erode),
+                    naive(&bin, k, erode),
                     "{w}x{h} k={k} erode={erode}"
                 );
             }

@@ -64,6 +64,8 @@ fn run(
                         error: e.to_string(),
                     });
                 }
+                // Done before replying, so a caller that got its answer sees the count drop.
+                shared.queued.fetch_sub(1, Ordering::Relaxed);
                 // The requester may have gone away; nothing to do then.
                 let _ = reply.send(result);
             }
@@ -76,10 +78,10 @@ fn run(
                     tracing::info!(model = %name, "switched model");
                     events.send(EngineEvent::ModelSwitched { name: name.clone() });
                 });
+                shared.queued.fetch_sub(1, Ordering::Relaxed);
                 let _ = reply.send(result);
             }
         }
-        shared.queued.fetch_sub(1, Ordering::Relaxed);
     }
     tracing::debug!("engine queue closed; worker exits");
 }

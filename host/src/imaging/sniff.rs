@@ -50,18 +50,6 @@ impl ImageFormatKind {
     pub const fn supports_alpha(self) -> bool {
         !matches!(self, Self::Jpeg)
     }
-
-    /// The `image` crate's format identifier.
-    pub(crate) const fn to_image_format(self) -> image::ImageFormat {
-        match self {
-            Self::Png => image::ImageFormat::Png,
-            Self::Jpeg => image::ImageFormat::Jpeg,
-            Self::Webp => image::ImageFormat::WebP,
-            Self::Bmp => image::ImageFormat::Bmp,
-            Self::Tiff => image::ImageFormat::Tiff,
-            Self::Gif => image::ImageFormat::Gif,
-        }
-    }
 }
 
 impl std::fmt::Display for ImageFormatKind {

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
 use super::state::AppState;
 
@@ -50,15 +50,20 @@ fn asset_response(content_type: &'static str, bytes: &'static [u8]) -> Response 
         .into_response()
 }
 
-/// Routes for the UI: embedded assets, or `web_dir` served as static files with
-/// `index.html` at `/`.
-pub fn router(web_dir: Option<&Path>) -> Router<AppState> {
-    if let Some(dir) = web_dir {
-        let index = ServeFile::new(dir.join("index.html"));
-        return Router::new()
-            .route_service("/", index)
-            .fallback_service(ServeDir::new(dir).fallback(super::not_found_service()));
+/// Adds the UI to `router`: `web_dir` served as static files (with `index.html` at `/`) as the
+/// fallback for every path no API route claims, or else the embedded assets with a JSON 404
+/// fallback.
+pub fn mount(router: Router<AppState>, web_dir: Option<&Path>) -> Router<AppState> {
+    match web_dir {
+        Some(dir) => {
+            router.fallback_service(ServeDir::new(dir).fallback(super::not_found_service()))
+        }
+        None => router.merge(embedded()).fallback(super::not_found),
     }
+}
+
+/// Routes serving the embedded editor.
+fn embedded() -> Router<AppState> {
     let mut router = Router::new().route(
         "/",
         get(|| async { asset_response("text/html; charset=utf-8", INDEX_HTML) }),

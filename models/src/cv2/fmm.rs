@@ -29,6 +29,17 @@ pub(crate) const INSIDE: u8 = 2;
 /// A pixel the outward march has finalised (its `T` is negated afterwards).
 const CHANGE: u8 = 3;
 
+/// [`Grid::nb`] bit: the pixel itself is known.
+pub(crate) const NB_SELF: u8 = 1;
+/// [`Grid::nb`] bit: the right neighbour is known.
+pub(crate) const NB_RIGHT: u8 = 2;
+/// [`Grid::nb`] bit: the left neighbour is known.
+pub(crate) const NB_LEFT: u8 = 4;
+/// [`Grid::nb`] bit: the lower neighbour is known.
+pub(crate) const NB_DOWN: u8 = 8;
+/// [`Grid::nb`] bit: the upper neighbour is known.
+pub(crate) const NB_UP: u8 = 16;
+
 /// OpenCV's "far away" arrival time for every pixel the marches never reach.
 const FAR: f32 = 1.0e6;
 
@@ -61,9 +72,14 @@ pub(crate) struct Grid {
     pub flags: Vec<u8>,
     /// Per-pixel arrival time of the front.
     pub t: Vec<f32>,
-    /// Colours, three `f32` per pixel in RGB order (the frame's entries stay 0 and are never
-    /// read: [`EdgeMap`] clamps every image read into the region).
-    pub color: Vec<f32>,
+    /// Colours as `[R, G, B, 0]` per pixel (four lanes so the per-channel arithmetic
+    /// vectorises). The frame's entries stay 0 and are never read: [`EdgeMap`] clamps every
+    /// image read into the region.
+    pub color: Vec<[f32; 4]>,
+    /// Per pixel, which of it and its 4-neighbours are no longer in the hole: [`NB_SELF`],
+    /// [`NB_RIGHT`], [`NB_LEFT`], [`NB_DOWN`], [`NB_UP`]. Kept up to date by
+    /// [`Grid::march_inward`]; only meaningful on the region's real pixels.
+    pub nb: Vec<u8>,
     /// Grid index of each padded row `k`'s OpenCV "`k - 1` clamped" rows, see [`EdgeMap`].
     pub rows: EdgeMap,
     /// Same for columns.
@@ -76,10 +92,11 @@ pub(crate) struct Grid {
 
 /// OpenCV's neighbour-row (or column) arithmetic for image-gradient samples, per padded index.
 ///
-/// For a source pixel at padded row `k`, OpenCV reads the image rows `km = k-1 + (k==1)` and
-/// `kp = k-1 - (k==rows-2)` and their neighbours `km-1` and `kp+1`. Away from the image edge
-/// these are the pixel's own row and its two neighbours; on the first and last image rows they
-/// shift inwards by one (so even the pixel's own value is read from the next row). The entries
+/// For the image gradient at a source pixel on padded row `k`, OpenCV reads the image rows
+/// `km = k-1 + (k==1)` and `kp = k-1 - (k==rows-2)` and their neighbours `km-1` and `kp+1`.
+/// Away from the image edge these are the pixel's own row and its two neighbours; on the first
+/// and last image rows they shift inwards by one (the source's own value, though, is read from
+/// its real position). The entries
 /// here are those rows, clamped into the image (OpenCV would read out of bounds on 1-pixel
 /// images), converted to padded grid rows, and pre-multiplied by the row stride for rows.
 pub(crate) struct EdgeMap {
@@ -163,16 +180,18 @@ impl Grid {
         let n = pw * ph;
 
         let mut flags = vec![KNOWN; n];
-        let mut color = vec![0.0f32; n * 3];
+        let mut color = vec![[0.0f32; 4]; n];
         let img_raw = image.as_raw();
         let mut to_fill = 0;
         for y in 0..rh {
             let iy = y0 + y;
             let src = img_raw.get((iy * iw + x0) * 3..(iy * iw + x1 + 1) * 3).unwrap_or(&[]);
-            let dst_start = ((y + 1) * pw + 1) * 3;
-            let dst = color.get_mut(dst_start..dst_start + rw * 3).unwrap_or(&mut []);
-            for (d, &s) in dst.iter_mut().zip(src) {
-                *d = f32::from(s);
+            let dst_start = (y + 1) * pw + 1;
+            let dst = color.get_mut(dst_start..dst_start + rw).unwrap_or(&mut []);
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(3)) {
+                if let [r, g, b] = *s {
+                    *d = [f32::from(r), f32::from(g), f32::from(b), 0.0];
+                }
             }
             let frow = flags.get_mut((y + 1) * pw + 1..(y + 1) * pw + 1 + rw).unwrap_or(&mut []);
             for (x, f) in frow.iter_mut().enumerate() {
@@ -202,6 +221,19 @@ impl Grid {
             }
         }
 
+        let mut nb = vec![0u8; n];
+        for k in 1..ph - 1 {
+            for l in 1..pw - 1 {
+                let p = k * pw + l;
+                let known = |q: usize, bit: u8| if flags[q] == INSIDE { 0 } else { bit };
+                nb[p] = known(p, NB_SELF)
+                    | known(p + 1, NB_RIGHT)
+                    | known(p - 1, NB_LEFT)
+                    | known(p + pw, NB_DOWN)
+                    | known(p - pw, NB_UP);
+            }
+        }
+
         Some(Self {
             x0,
             y0,
@@ -210,6 +242,7 @@ impl Grid {
             flags,
             t,
             color,
+            nb,
             rows: EdgeMap::new(ph, y0, ih, pw),
             cols: EdgeMap::new(pw, x0, iw, 1),
             band,
@@ -234,22 +267,29 @@ impl Grid {
         // `near`: within Chebyshev distance `radius` of a hole pixel (separable dilation by a
         // (2r+1)² square, done with distance-to-last-hit sweeps).
         let mut near = vec![false; pw * ph];
-        let mut line = vec![false; pw.max(ph)];
+        let mut line = vec![false; pw];
         for k in 0..ph {
             let row = &self.flags[k * pw..(k + 1) * pw];
-            dilate_line(row.iter().map(|&f| f == INSIDE), radius, &mut line[..pw]);
-            near[k * pw..(k + 1) * pw].copy_from_slice(&line[..pw]);
+            dilate_line(row.iter().map(|&f| f == INSIDE), radius, &mut line);
+            near[k * pw..(k + 1) * pw].copy_from_slice(&line);
         }
-        let mut column = vec![false; ph];
-        for l in 0..pw {
-            for (k, c) in column.iter_mut().enumerate() {
-                *c = near[k * pw + l];
-            }
-            dilate_line(column.iter().copied(), radius, &mut line[..ph]);
-            for (k, &v) in line[..ph].iter().enumerate() {
-                near[k * pw + l] = v;
+        // Vertical pass, row by row: rows since the last hit above / below each column.
+        let mut since = vec![usize::MAX; pw];
+        let mut down = vec![false; pw * ph];
+        for k in 0..ph {
+            for l in 0..pw {
+                since[l] = if near[k * pw + l] { 0 } else { since[l].saturating_add(1) };
+                down[k * pw + l] = since[l] <= radius;
             }
         }
+        since.fill(usize::MAX);
+        for k in (0..ph).rev() {
+            for l in 0..pw {
+                since[l] = if near[k * pw + l] { 0 } else { since[l].saturating_add(1) };
+                down[k * pw + l] |= since[l] <= radius;
+            }
+        }
+        let near = down;
 
         // Region flags for the march: the ring (minus the band and the frame) is "inside", every
         // other pixel (the hole included, with T = 10⁶) is known.
@@ -306,6 +346,11 @@ impl Grid {
                     self.t[q] = dist;
                     fill(self, q, dist);
                     self.flags[q] = BAND;
+                    self.nb[q] |= NB_SELF;
+                    self.nb[q - 1] |= NB_RIGHT;
+                    self.nb[q + 1] |= NB_LEFT;
+                    self.nb[q - pw] |= NB_DOWN;
+                    self.nb[q + pw] |= NB_UP;
                     front.push(q, dist);
                     filled += 1;
                     if filled % REPORT_EVERY == 0 && !progress(filled as f32 / total) {
@@ -332,9 +377,9 @@ impl Grid {
                 if ix >= mw || mask_raw.get(iy * mw + ix).is_none_or(|&m| m == 0) {
                     continue;
                 }
-                let g = ((y + 1) * self.pw + x + 1) * 3;
+                let g = (y + 1) * self.pw + x + 1;
                 let o = (iy * iw + ix) * 3;
-                if let (Some(src), Some(dst)) = (self.color.get(g..g + 3), raw.get_mut(o..o + 3)) {
+                if let (Some(src), Some(dst)) = (self.color.get(g), raw.get_mut(o..o + 3)) {
                     for (d, &s) in dst.iter_mut().zip(src) {
                         *d = to_u8(s);
                     }
@@ -347,12 +392,15 @@ impl Grid {
 /// OpenCV's `saturate_cast<uchar>` of a float: round half to even, clamp to 0..=255.
 #[inline]
 pub(crate) fn to_u8(v: f32) -> u8 {
-    // `as` saturates (and maps NaN to 0), so this never panics.
-    v.round_ties_even().clamp(0.0, 255.0) as u8
+    // Adding and subtracting 2²³ rounds a value in 0..2²³ to an integer, half to even, under
+    // the default rounding mode (cheaper than `round_ties_even` without SSE4.1). `as`
+    // saturates and maps NaN to 0, so this never panics.
+    const MAGIC: f32 = 8_388_608.0;
+    ((v.clamp(0.0, 255.0) + MAGIC) - MAGIC) as u8
 }
 
 /// Marks every position within `radius` of a `true` input in `out` (1-D dilation).
-fn dilate_line(input: impl Iterator<Item = bool> + Clone, radius: usize, out: &mut [bool]) {
+fn dilate_line(input: impl DoubleEndedIterator<Item = bool> + Clone, radius: usize, out: &mut [bool]) {
     // Forward sweep: distance since the last hit on the left.
     let mut since = usize::MAX;
     for (o, v) in out.iter_mut().zip(input.clone()) {
@@ -361,8 +409,7 @@ fn dilate_line(input: impl Iterator<Item = bool> + Clone, radius: usize, out: &m
     }
     // Backward sweep: hits on the right.
     let mut since = usize::MAX;
-    let values: Vec<bool> = input.collect();
-    for (o, &v) in out.iter_mut().zip(&values).rev() {
+    for (o, v) in out.iter_mut().rev().zip(input.rev()) {
         since = if v { 0 } else { since.saturating_add(1) };
         *o |= since <= radius;
     }
@@ -405,10 +452,10 @@ fn solve(f: &[u8], t: &[f32], p1: usize, p2: usize) -> f32 {
     sol as f32
 }
 
-/// The marching front: a min-heap on `(T, push sequence)`.
+/// The marching front: a min-heap on `(T, push sequence)` packed into one `u64` key.
 pub(crate) struct Front {
-    heap: BinaryHeap<Reverse<(u32, u64, usize)>>,
-    seq: u64,
+    heap: BinaryHeap<Reverse<(u64, usize)>>,
+    seq: u32,
 }
 
 impl Front {
@@ -421,13 +468,15 @@ impl Front {
     #[inline]
     fn push(&mut self, p: usize, t: f32) {
         // `+ 0.0` turns a -0 into +0 so that the bit pattern orders correctly.
+        // Key: T's bits above the push sequence. The sequence wraps only after 2³² pushes,
+        // which would merely change the order of equal-T ties.
         let bits = (t + 0.0).max(0.0).to_bits();
-        self.heap.push(Reverse((bits, self.seq, p)));
-        self.seq += 1;
+        self.heap.push(Reverse(((u64::from(bits) << 32) | u64::from(self.seq), p)));
+        self.seq = self.seq.wrapping_add(1);
     }
 
     #[inline]
     fn pop(&mut self) -> Option<usize> {
-        self.heap.pop().map(|Reverse((_, _, p))| p)
+        self.heap.pop().map(|Reverse((_, p))| p)
     }
 }

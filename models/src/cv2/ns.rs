@@ -10,7 +10,7 @@
 
 use image::{GrayImage, RgbImage};
 
-use super::fmm::{Grid, INSIDE, Stopped, effective_radius};
+use super::fmm::{Grid, NB_DOWN, NB_RIGHT, NB_SELF, Stopped, effective_radius};
 use crate::{Error, Progress, Result};
 
 /// Fills the pixels where `mask != 0` with OpenCV's Navier–Stokes-named method and `radius`
@@ -81,82 +81,99 @@ fn run(
     Ok(out)
 }
 
+/// Where one source pixel's isophote is sampled: the vertical variation is
+/// `|v1 − v2| + |v3 − v4|`, the horizontal one `|h1 − h2| + |h3 − h4|` (a one-sided difference
+/// appears twice, which doubles it exactly as OpenCV's `· 2` does; no known side gives 0).
+#[derive(Clone, Copy)]
+struct Taps {
+    own: usize,
+    v: [usize; 4],
+    h: [usize; 4],
+}
+
+/// Pairs for `(next known, prev known)` = (no, no), (yes, no), (no, yes), (yes, yes), as
+/// offsets in units of the axis stride: `[a, b, c, d]` for `|a − b| + |c − d|`.
+const VAR: [[isize; 4]; 4] = [[0, 0, 0, 0], [1, 0, 1, 0], [0, -1, 0, -1], [1, 0, 0, -1]];
+
+/// Isophote taps of source `q` away from the image edge.
+#[inline]
+fn taps_interior(q: usize, nb: u8, pw: usize) -> Taps {
+    let pwi = pw as isize;
+    let vo = VAR[usize::from((nb / NB_DOWN) & 3)];
+    let ho = VAR[usize::from((nb / NB_RIGHT) & 3)];
+    Taps {
+        own: q,
+        v: vo.map(|d| q.wrapping_add_signed(d * pwi)),
+        h: ho.map(|d| q.wrapping_add_signed(d)),
+    }
+}
+
+/// Isophote taps of source `q` with OpenCV's edge arithmetic (see [`super::fmm::EdgeMap`]):
+/// vertical differences around row `kp` on column `lm`, horizontal ones around `lm` on row `km`.
+#[inline]
+fn taps_edge(g: &Grid, q: usize, k: usize, l: usize, nb: u8) -> Taps {
+    let (r, c) = (&g.rows, &g.cols);
+    let (rm, rmm, rp, rpn) = (r.m[k], r.m_prev[k], r.p[k], r.p_next[k]);
+    let (cm, cmm, cpn) = (c.m[l], c.m_prev[l], c.p_next[l]);
+    let (vd, vmid, vu) = (rpn + cm, rp + cm, rmm + cm);
+    let (hr, hmid, hl) = (rm + cpn, rm + cm, rm + cmm);
+    let pick = |bits: u8, next: usize, mid: usize, prev: usize| match bits & 3 {
+        3 => [next, mid, mid, prev],
+        1 => [next, mid, next, mid],
+        2 => [mid, prev, mid, prev],
+        _ => [q, q, q, q],
+    };
+    Taps { own: q, v: pick(nb / NB_DOWN, vd, vmid, vu), h: pick(nb / NB_RIGHT, hr, hmid, hl) }
+}
+
 /// Computes the colour of hole pixel `p` from the known pixels around it.
 #[inline]
 fn fill(g: &mut Grid, p: usize, offsets: &[Offset], radius: usize) {
     let pw = g.pw;
-    let (f, col) = (&g.flags, &g.color);
+    let col = &g.color;
     let i = p / pw;
     let j = p % pw;
 
-    let mut ia = [0.0f32; 3];
-    let mut s = [1.0e-20f32; 3];
+    let mut ia = [0.0f32; 4];
+    let mut s = [1.0e-20f32; 4];
 
-    let interior = i > radius && j > radius && i + radius < g.ph - 1 && j + radius < pw - 1;
+    let interior = i > radius + 1 && j > radius + 1 && i + radius + 2 < g.ph && j + radius + 2 < pw;
     for o in offsets {
-        let k = i as isize + o.dk;
-        let l = j as isize + o.dl;
-        if !interior && (k < 1 || l < 1 || k as usize >= g.ph - 1 || l as usize >= pw - 1) {
+        let k = i.wrapping_add_signed(o.dk);
+        let l = j.wrapping_add_signed(o.dl);
+        if !interior && (k < 1 || l < 1 || k >= g.ph - 1 || l >= pw - 1) {
             continue;
         }
-        let (k, l) = (k as usize, l as usize);
         let q = k * pw + l;
-        if f[q] == INSIDE {
+        let nb = g.nb[q];
+        if nb & NB_SELF == 0 {
             continue;
         }
         let rx = o.dl as f32;
         let ry = o.dk as f32;
-
-        let (rm, rmm, rp, rpn) = (g.rows.m[k], g.rows.m_prev[k], g.rows.p[k], g.rows.p_next[k]);
-        let (cm, cmm, cp, cpn) = (g.cols.m[l], g.cols.m_prev[l], g.cols.p[l], g.cols.p_next[l]);
-        let center = (rm + cm) * 3;
-        let down = f[q + pw] != INSIDE;
-        let up = f[q - pw] != INSIDE;
-        let right = f[q + 1] != INSIDE;
-        let left = f[q - 1] != INSIDE;
-        // Vertical variation (`gradI.x` in OpenCV) on column lm: |I(kp+1)−I(kp)| and
-        // |I(kp)−I(km−1)|, doubled when only one side is known.
-        let vmid = (rp + cm) * 3;
-        let (vd, vu) = ((rpn + cm) * 3, (rmm + cm) * 3);
-        // Horizontal variation (`gradI.y`) on row km.
-        let (hr, hl) = ((rm + cpn) * 3, (rm + cmm) * 3);
-        let hmid = (rm + cp) * 3;
-        let _ = hmid;
-        for c in 0..3 {
-            let gx = match (down, up) {
-                (true, true) => {
-                    (col[vd + c] - col[vmid + c]).abs() + (col[vmid + c] - col[vu + c]).abs()
-                }
-                (true, false) => (col[vd + c] - col[vmid + c]).abs() * 2.0,
-                (false, true) => (col[vmid + c] - col[vu + c]).abs() * 2.0,
-                (false, false) => 0.0,
-            };
-            let gy = match (right, left) {
-                (true, true) => {
-                    (col[hr + c] - col[center + c]).abs() + (col[center + c] - col[hl + c]).abs()
-                }
-                (true, false) => (col[hr + c] - col[center + c]).abs() * 2.0,
-                (false, true) => (col[center + c] - col[hl + c]).abs() * 2.0,
-                (false, false) => 0.0,
-            };
-            let gx = -gx;
+        let tp = if interior { taps_interior(q, nb, pw) } else { taps_edge(g, q, k, l, nb) };
+        let own = col[tp.own];
+        let [v1, v2, v3, v4] = tp.v.map(|x| col[x]);
+        let [h1, h2, h3, h4] = tp.h.map(|x| col[x]);
+        for c in 0..4 {
+            // OpenCV's gradI.x (negated vertical variation) and gradI.y (horizontal).
+            let gx = -((v1[c] - v2[c]).abs() + (v3[c] - v4[c]).abs());
+            let gy = (h1[c] - h2[c]).abs() + (h3[c] - h4[c]).abs();
             let dot = rx * gx + ry * gy;
-            let dir = if dot.abs() <= 0.01 {
-                0.000_001
-            } else {
-                (dot / (o.len2 * (gx * gx + gy * gy)).sqrt()).abs()
-            };
+            let cos = (dot / (o.len2 * (gx * gx + gy * gy)).sqrt()).abs();
+            let dir = if dot.abs() <= 0.01 { 0.000_001 } else { cos };
             let w = o.dst * dir;
-            ia[c] += w * col[center + c];
+            ia[c] += w * own[c];
             s[c] += w;
         }
     }
 
-    let base = p * 3;
+    let mut v = [0.0f32; 4];
     for c in 0..3 {
-        let v = f64::from(ia[c]) / f64::from(s[c]);
-        g.color[base + c] = v.round_ties_even().clamp(0.0, 255.0) as f32;
+        let x = f64::from(ia[c]) / f64::from(s[c]);
+        v[c] = (x.round_ties_even().clamp(0.0, 255.0)) as f32;
     }
+    g.color[p] = v;
 }
 
 #[cfg(test)]

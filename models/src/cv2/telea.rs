@@ -16,7 +16,7 @@
 
 use image::{GrayImage, RgbImage};
 
-use super::fmm::{Grid, INSIDE, Stopped, effective_radius, to_u8};
+use super::fmm::{Grid, INSIDE, NB_DOWN, NB_LEFT, NB_RIGHT, NB_SELF, NB_UP, Stopped, effective_radius, to_u8};
 use crate::{Error, Progress, Result};
 
 /// How filled pixels are stored while the hole is being filled.
@@ -105,6 +105,55 @@ fn run(
     Ok(out)
 }
 
+/// Where one source pixel's image gradient is sampled: `(a − b) · scale` per axis.
+#[derive(Clone, Copy)]
+struct Taps {
+    own: usize,
+    xa: usize,
+    xb: usize,
+    xs: f32,
+    ya: usize,
+    yb: usize,
+    ys: f32,
+}
+
+/// OpenCV's one-sided / central difference choice from the known-neighbour bits of a source:
+/// `(a offset, b offset, scale)` for `(next known, prev known)` = (no, no), (yes, no), (no, yes),
+/// (yes, yes). The central difference is scaled by 2 (OpenCV's, not ½).
+const DIFF: [(isize, isize, f32); 4] = [(0, 0, 0.0), (1, 0, 1.0), (0, -1, 1.0), (1, -1, 2.0)];
+
+/// Gradient taps of source `q` (grid row `k`, column `l`) away from the image edge.
+#[inline]
+fn taps_interior(q: usize, nb: u8, pw: usize) -> Taps {
+    let pwi = pw as isize;
+    let (xa, xb, xs) = DIFF[usize::from((nb / NB_RIGHT) & 3)];
+    let (ya, yb, ys) = DIFF[usize::from((nb / NB_DOWN) & 3)];
+    let at = |d: isize| q.wrapping_add_signed(d);
+    Taps { own: q, xa: at(xa), xb: at(xb), xs, ya: at(ya * pwi), yb: at(yb * pwi), ys }
+}
+
+/// Gradient taps of source `q` with OpenCV's edge arithmetic (see [`super::fmm::EdgeMap`]).
+#[inline]
+fn taps_edge(g: &Grid, q: usize, k: usize, l: usize, nb: u8) -> Taps {
+    let (r, c) = (&g.rows, &g.cols);
+    let (rm, rmm, rp, rpn) = (r.m[k], r.m_prev[k], r.p[k], r.p_next[k]);
+    let (cm, cmm, cp, cpn) = (c.m[l], c.m_prev[l], c.p[l], c.p_next[l]);
+    let center = rm + cm;
+    let (xa, xb, xs) = match (nb & NB_RIGHT != 0, nb & NB_LEFT != 0) {
+        (true, true) => (rm + cpn, rm + cmm, 2.0),
+        (true, false) => (rm + cpn, center, 1.0),
+        (false, true) => (rm + cp, rm + cmm, 1.0),
+        (false, false) => (center, center, 0.0),
+    };
+    let (ya, yb, ys) = match (nb & NB_DOWN != 0, nb & NB_UP != 0) {
+        (true, true) => (rpn + cm, rmm + cm, 2.0),
+        (true, false) => (rpn + cm, center, 1.0),
+        (false, true) => (rp + cm, rmm + cm, 1.0),
+        (false, false) => (center, center, 0.0),
+    };
+    Taps { own: q, xa, xb, xs, ya, yb, ys }
+}
+
 /// Computes the colour of hole pixel `p` (arrival time `t_p`) from the known pixels around it.
 #[inline]
 fn fill(
@@ -123,8 +172,7 @@ fn fill(
 
     // ∇T at p, one-sided where a neighbour is still in the hole.
     let grad = |prev: usize, next: usize| -> f32 {
-        let (kn, kp) = (f[next] != INSIDE, f[prev] != INSIDE);
-        match (kn, kp) {
+        match (f[next] != INSIDE, f[prev] != INSIDE) {
             (true, true) => (t[next] - t[prev]) * 0.5,
             (true, false) => t[next] - t_p,
             (false, true) => t_p - t[prev],
@@ -134,73 +182,56 @@ fn fill(
     let gtx = grad(p - 1, p + 1);
     let gty = grad(p - pw, p + pw);
 
-    let mut ia = [0.0f32; 3];
-    let mut jx = [0.0f32; 3];
-    let mut jy = [0.0f32; 3];
+    let mut ia = [0.0f32; 4];
+    let mut jx = [0.0f32; 4];
+    let mut jy = [0.0f32; 4];
     let mut s = 1.0e-20f32;
 
-    // Whole window inside the grid's real pixels: the usual case, no per-offset bounds test.
-    let interior = i > radius && j > radius && i + radius < g.ph - 1 && j + radius < pw - 1;
+    // The window and its gradient taps stay off the frame and the image edge: plain offsets.
+    let interior = i > radius + 1 && j > radius + 1 && i + radius + 2 < g.ph && j + radius + 2 < pw;
     for o in offsets {
-        let k = i as isize + o.dk;
-        let l = j as isize + o.dl;
-        if !interior && (k < 1 || l < 1 || k as usize >= g.ph - 1 || l as usize >= pw - 1) {
+        let k = i.wrapping_add_signed(o.dk);
+        let l = j.wrapping_add_signed(o.dl);
+        if !interior && (k < 1 || l < 1 || k >= g.ph - 1 || l >= pw - 1) {
             continue;
         }
-        let (k, l) = (k as usize, l as usize);
         let q = k * pw + l;
-        if f[q] == INSIDE {
+        let nb = g.nb[q];
+        if nb & NB_SELF == 0 {
             continue;
         }
         // r points from the source q to p.
         let rx = -o.dl as f32;
         let ry = -o.dk as f32;
-        let lev = 1.0 / (1.0 + (t[q] - t_p).abs());
+        let lev = (1.0 / (1.0 + f64::from((t[q] - t_p).abs()))) as f32;
         let mut dir = rx * gtx + ry * gty;
         if dir.abs() <= 0.01 {
             dir = 0.000_001;
         }
         let w = (o.dst * lev * dir).abs();
 
-        let (rm, rmm, rp, rpn) = (g.rows.m[k], g.rows.m_prev[k], g.rows.p[k], g.rows.p_next[k]);
-        let (cm, cmm, cp, cpn) = (g.cols.m[l], g.cols.m_prev[l], g.cols.p[l], g.cols.p_next[l]);
-        let center = (rm + cm) * 3;
-        let right = f[q + 1] != INSIDE;
-        let left = f[q - 1] != INSIDE;
-        let down = f[q + pw] != INSIDE;
-        let up = f[q - pw] != INSIDE;
-        // Horizontal samples on row km, vertical ones on column lm.
-        let (xa, xb, xs) = match (right, left) {
-            (true, true) => ((rm + cpn) * 3, (rm + cmm) * 3, 2.0),
-            (true, false) => ((rm + cpn) * 3, center, 1.0),
-            (false, true) => ((rm + cp) * 3, (rm + cmm) * 3, 1.0),
-            (false, false) => (center, center, 0.0),
-        };
-        let (ya, yb, ys) = match (down, up) {
-            (true, true) => ((rpn + cm) * 3, (rmm + cm) * 3, 2.0),
-            (true, false) => ((rpn + cm) * 3, center, 1.0),
-            (false, true) => ((rp + cm) * 3, (rmm + cm) * 3, 1.0),
-            (false, false) => (center, center, 0.0),
-        };
-        for c in 0..3 {
-            let gix = (col[xa + c] - col[xb + c]) * xs;
-            let giy = (col[ya + c] - col[yb + c]) * ys;
-            ia[c] += w * col[center + c];
+        let tp = if interior { taps_interior(q, nb, pw) } else { taps_edge(g, q, k, l, nb) };
+        let (own, xa, xb, ya, yb) = (col[tp.own], col[tp.xa], col[tp.xb], col[tp.ya], col[tp.yb]);
+        for c in 0..4 {
+            let gix = (xa[c] - xb[c]) * tp.xs;
+            let giy = (ya[c] - yb[c]) * tp.ys;
+            ia[c] += w * own[c];
             jx[c] -= w * (gix * rx);
             jy[c] -= w * (giy * ry);
         }
         s += w;
     }
 
-    let base = p * 3;
+    let mut v = [0.0f32; 4];
     for c in 0..3 {
         let norm = (jx[c] * jx[c] + jy[c] * jy[c]).sqrt() + 1.0e-20;
         let sat = ia[c] / s + (jx[c] + jy[c]) / norm + bias;
-        g.color[base + c] = match accumulation {
+        v[c] = match accumulation {
             Accumulation::Float => sat.clamp(0.0, 255.0),
             Accumulation::OpenCv => f32::from(to_u8(sat)),
         };
     }
+    g.color[p] = v;
 }
 
 #[cfg(test)]
