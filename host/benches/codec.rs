@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo bench -p mend --bench codec`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::path::Path;
 
@@ -24,8 +26,8 @@ fn noise(state: &mut u32, amp: i32) -> i32 {
 }
 
 fn photo(size: u32) -> RgbImage {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../models/tests/fixtures/cv2/astronaut.png");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/tests/fixtures/cv2/astronaut.png");
     let base = std::fs::read(&fixture)
         .ok()
         .and_then(|b| decode_image(&b, &Limits::default()).ok())
@@ -61,7 +63,11 @@ fn codec(c: &mut Criterion) {
         let img = photo(size);
         let png = encode_image(&img, None, ImageFormatKind::Png, &md, 95).expect("png");
         let jpeg = encode_image(&img, None, ImageFormatKind::Jpeg, &md, 95).expect("jpeg");
-        for preset in [PngCompression::Fastest, PngCompression::Fast, PngCompression::Balanced] {
+        for preset in [
+            PngCompression::Fastest,
+            PngCompression::Fast,
+            PngCompression::Balanced,
+        ] {
             let bytes = encode_png(&img, None, &md, preset).expect("png");
             eprintln!("{size}²: PNG {preset:?} = {} bytes", bytes.len());
         }
@@ -73,15 +79,26 @@ fn codec(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("png_encode_fast", size), &img, |b, img| {
             b.iter(|| encode_png(black_box(img), None, &md, PngCompression::Fast).expect("enc"))
         });
-        group.bench_with_input(BenchmarkId::new("png_encode_fastest", size), &img, |b, img| {
-            b.iter(|| encode_png(black_box(img), None, &md, PngCompression::Fastest).expect("enc"))
-        });
-        if size <= 1024 {
-            group.bench_with_input(BenchmarkId::new("png_encode_balanced", size), &img, |b, img| {
+        group.bench_with_input(
+            BenchmarkId::new("png_encode_fastest", size),
+            &img,
+            |b, img| {
                 b.iter(|| {
-                    encode_png(black_box(img), None, &md, PngCompression::Balanced).expect("enc")
+                    encode_png(black_box(img), None, &md, PngCompression::Fastest).expect("enc")
                 })
-            });
+            },
+        );
+        if size <= 1024 {
+            group.bench_with_input(
+                BenchmarkId::new("png_encode_balanced", size),
+                &img,
+                |b, img| {
+                    b.iter(|| {
+                        encode_png(black_box(img), None, &md, PngCompression::Balanced)
+                            .expect("enc")
+                    })
+                },
+            );
         }
         group.bench_with_input(BenchmarkId::new("jpeg_decode", size), &jpeg, |b, jpeg| {
             b.iter(|| decode_image(black_box(jpeg), &limits).expect("decode"))

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, CorsOrigins, Device};
 use crate::Result;
+use crate::config::{Config, CorsOrigins, Device};
 
 /// mend: erase what you don't want from a photo, on your own machine.
 #[derive(Debug, Parser)]
@@ -196,8 +196,16 @@ mod tests {
     #[test]
     fn iopaint_flags_are_accepted() {
         let cli = Cli::try_parse_from([
-            "mend", "start", "--model", "cv2", "--device", "cpu", "--no-half", "--low-mem",
-            "--quality", "95",
+            "mend",
+            "start",
+            "--model",
+            "cv2",
+            "--device",
+            "cpu",
+            "--no-half",
+            "--low-mem",
+            "--quality",
+            "95",
         ])
         .unwrap();
         let Command::Start(args) = cli.command else {

@@ -200,7 +200,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mend-config-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("mend.toml");
-        std::fs::write(&file, "port = 9999\nqueue_depth = 3\ncors_origins = [\"*\"]\n").unwrap();
+        std::fs::write(
+            &file,
+            "port = 9999\nqueue_depth = 3\ncors_origins = [\"*\"]\n",
+        )
+        .unwrap();
         let cfg = Config::from_toml_file(&file).unwrap();
         assert_eq!(cfg.port, 9999);
         assert_eq!(cfg.queue_depth, 3);

@@ -97,7 +97,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("shared", &self.shared).finish()
+        f.debug_struct("Engine")
+            .field("shared", &self.shared)
+            .finish()
     }
 }
 
@@ -195,7 +197,12 @@ impl Engine {
         self.submit(id, work, rx).await
     }
 
-    async fn submit<T>(&self, id: JobId, work: Work, rx: oneshot::Receiver<Result<T>>) -> Result<T> {
+    async fn submit<T>(
+        &self,
+        id: JobId,
+        work: Work,
+        rx: oneshot::Receiver<Result<T>>,
+    ) -> Result<T> {
         let cancel = Arc::new(AtomicBool::new(false));
         let mut guard = CancelOnDrop {
             flag: Arc::clone(&cancel),
@@ -278,7 +285,10 @@ mod tests {
     }
 
     fn job() -> (RgbImage, GrayImage) {
-        (RgbImage::new(4, 4), GrayImage::from_pixel(4, 4, image::Luma([255])))
+        (
+            RgbImage::new(4, 4),
+            GrayImage::from_pixel(4, 4, image::Luma([255])),
+        )
     }
 
     #[tokio::test]
@@ -296,23 +306,27 @@ mod tests {
 
         let (img, mask) = job();
         let e = engine.clone();
-        let running = tokio::spawn(async move {
-            e.inpaint(1, img, mask, InpaintConfig::default()).await
-        });
-        tokio::task::spawn_blocking(move || started_rx.recv()).await.unwrap().unwrap();
+        let running =
+            tokio::spawn(async move { e.inpaint(1, img, mask, InpaintConfig::default()).await });
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
 
         let (img, mask) = job();
         let e = engine.clone();
-        let queued = tokio::spawn(async move {
-            e.inpaint(2, img, mask, InpaintConfig::default()).await
-        });
+        let queued =
+            tokio::spawn(async move { e.inpaint(2, img, mask, InpaintConfig::default()).await });
         // Wait until the second job sits in the queue.
         while engine.queued() < 2 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let (img, mask) = job();
         let refused = engine.inpaint(3, img, mask, InpaintConfig::default()).await;
-        assert!(matches!(refused, Err(Error::QueueFull { depth: 1 })), "{refused:?}");
+        assert!(
+            matches!(refused, Err(Error::QueueFull { depth: 1 })),
+            "{refused:?}"
+        );
 
         release_tx.send(()).unwrap();
         release_tx.send(()).unwrap();
@@ -340,10 +354,12 @@ mod tests {
         let mut events = engine.events().subscribe();
         let (img, mask) = job();
         let e = engine.clone();
-        let request = tokio::spawn(async move {
-            e.inpaint(7, img, mask, InpaintConfig::default()).await
-        });
-        tokio::task::spawn_blocking(move || started_rx.recv()).await.unwrap().unwrap();
+        let request =
+            tokio::spawn(async move { e.inpaint(7, img, mask, InpaintConfig::default()).await });
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
         request.abort();
         let _ = request.await;
         release_tx.send(()).unwrap();

@@ -29,9 +29,7 @@ mod thumbnail;
 pub use decode::{DecodedImage, decode_image, decode_mask, image_dimensions};
 pub use encode::{PNG_COMPRESSION, PngCompression, encode_image, encode_png};
 pub use mask_overlay::{MASK_OVERLAY_COLOR, mask_overlay_png};
-pub use metadata::{
-    ImageMetadata, read_png_parameters, reset_exif_orientation, split_gen_info,
-};
+pub use metadata::{ImageMetadata, read_png_parameters, reset_exif_orientation, split_gen_info};
 pub use payload::decode_payload;
 pub use sniff::{ImageFormatKind, sniff};
 pub use thumbnail::{THUMBNAIL_JPEG_QUALITY, Thumbnail, thumbnail, thumbnail_size};
@@ -125,6 +123,7 @@ pub(crate) fn guarded<T>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,5 +1,7 @@
 //! IOPaint `/api/v1` compatibility, over HTTP against a real server on a free port.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use image::{GenericImageView, ImageFormat, Rgba, RgbaImage};
@@ -16,12 +18,31 @@ fn inpaint_body(image: &[u8], image_mime: &str, mask: &[u8]) -> Value {
 #[tokio::test]
 async fn server_config_model_and_samplers_have_iopaints_shape() {
     let s = TestServer::start().await;
-    let cfg: Value = s.client.get(s.at("/api/v1/server-config")).send().await.unwrap().json().await.unwrap();
+    let cfg: Value = s
+        .client
+        .get(s.at("/api/v1/server-config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     for key in [
-        "plugins", "modelInfos", "removeBGModel", "removeBGModels", "realesrganModel",
-        "realesrganModels", "interactiveSegModel", "interactiveSegModels", "enableFileManager",
-        "enableAutoSaving", "enableControlnet", "controlnetMethod", "disableModelSwitch",
-        "isDesktop", "samplers",
+        "plugins",
+        "modelInfos",
+        "removeBGModel",
+        "removeBGModels",
+        "realesrganModel",
+        "realesrganModels",
+        "interactiveSegModel",
+        "interactiveSegModels",
+        "enableFileManager",
+        "enableAutoSaving",
+        "enableControlnet",
+        "controlnetMethod",
+        "disableModelSwitch",
+        "isDesktop",
+        "samplers",
     ] {
         assert!(cfg.get(key).is_some(), "server-config lacks {key}");
     }
@@ -31,10 +52,26 @@ async fn server_config_model_and_samplers_have_iopaints_shape() {
     assert_eq!(cfg["samplers"].as_array().unwrap().len(), 19);
     assert_eq!(cfg["enableFileManager"], false);
 
-    let model: Value = s.client.get(s.at("/api/v1/model")).send().await.unwrap().json().await.unwrap();
+    let model: Value = s
+        .client
+        .get(s.at("/api/v1/model"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(model["name"], "cv2");
     assert_eq!(model["need_prompt"], false);
-    let samplers: Vec<String> = s.client.get(s.at("/api/v1/samplers")).send().await.unwrap().json().await.unwrap();
+    let samplers: Vec<String> = s
+        .client
+        .get(s.at("/api/v1/samplers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(samplers.first().map(String::as_str), Some("DPM++ 2M"));
     assert_eq!(samplers.last().map(String::as_str), Some("LCM"));
 }
@@ -45,7 +82,14 @@ async fn inpaint_png_fills_the_mask_and_keeps_everything_else() {
     let img = photo(96, 80);
     let mask = rect_mask(96, 80, 30, 20, 60, 50);
     let res = s
-        .post_json("/api/v1/inpaint", &inpaint_body(&encode_rgb(&img, ImageFormat::Png), "image/png", &encode_gray_png(&mask)))
+        .post_json(
+            "/api/v1/inpaint",
+            &inpaint_body(
+                &encode_rgb(&img, ImageFormat::Png),
+                "image/png",
+                &encode_gray_png(&mask),
+            ),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
@@ -55,12 +99,19 @@ async fn inpaint_png_fills_the_mask_and_keeps_everything_else() {
     let mut changed = 0;
     for (x, y, p) in out.enumerate_pixels() {
         if mask.get_pixel(x, y).0[0] == 0 {
-            assert_eq!(p, img.get_pixel(x, y), "pixel ({x},{y}) outside the mask changed");
+            assert_eq!(
+                p,
+                img.get_pixel(x, y),
+                "pixel ({x},{y}) outside the mask changed"
+            );
         } else if p != img.get_pixel(x, y) {
             changed += 1;
         }
     }
-    assert!(changed > 30 * 30 / 2, "only {changed} masked pixels changed");
+    assert!(
+        changed > 30 * 30 / 2,
+        "only {changed} masked pixels changed"
+    );
 }
 
 #[tokio::test]
@@ -69,20 +120,34 @@ async fn inpaint_answers_in_the_input_format_and_keeps_alpha() {
     let mask = encode_gray_png(&rect_mask(64, 64, 10, 10, 30, 30));
 
     let jpeg = encode_rgb(&photo(64, 64), ImageFormat::Jpeg);
-    let res = s.post_json("/api/v1/inpaint", &inpaint_body(&jpeg, "image/jpeg", &mask)).await;
+    let res = s
+        .post_json("/api/v1/inpaint", &inpaint_body(&jpeg, "image/jpeg", &mask))
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/jpeg");
-    assert_eq!(image::guess_format(&res.bytes().await.unwrap()).unwrap(), ImageFormat::Jpeg);
+    assert_eq!(
+        image::guess_format(&res.bytes().await.unwrap()).unwrap(),
+        ImageFormat::Jpeg
+    );
 
-    let rgba = RgbaImage::from_fn(64, 64, |x, y| Rgba([x as u8 * 3, y as u8 * 3, 90, (x * 4) as u8]));
+    let rgba = RgbaImage::from_fn(64, 64, |x, y| {
+        Rgba([x as u8 * 3, y as u8 * 3, 90, (x * 4) as u8])
+    });
     let res = s
-        .post_json("/api/v1/inpaint", &inpaint_body(&encode_rgba_png(&rgba), "image/png", &mask))
+        .post_json(
+            "/api/v1/inpaint",
+            &inpaint_body(&encode_rgba_png(&rgba), "image/png", &mask),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let out = decode(&res.bytes().await.unwrap());
     assert!(out.color().has_alpha(), "alpha channel dropped");
     assert_eq!(out.get_pixel(50, 50).0[3], rgba.get_pixel(50, 50).0[3]);
-    assert_eq!(out.get_pixel(20, 20).0[3], rgba.get_pixel(20, 20).0[3], "alpha inside the mask kept");
+    assert_eq!(
+        out.get_pixel(20, 20).0[3],
+        rgba.get_pixel(20, 20).0[3],
+        "alpha inside the mask kept"
+    );
 }
 
 #[tokio::test]
@@ -92,13 +157,23 @@ async fn ui_brush_masks_count_whatever_their_alpha() {
     let res = s
         .post_json(
             "/api/v1/inpaint",
-            &inpaint_body(&encode_rgb(&img, ImageFormat::Png), "image/png", &ui_brush_mask(48, 48, 10, 10, 30, 30)),
+            &inpaint_body(
+                &encode_rgb(&img, ImageFormat::Png),
+                "image/png",
+                &ui_brush_mask(48, 48, 10, 10, 30, 30),
+            ),
         )
         .await;
     assert_eq!(res.status(), 200);
     let out = decode(&res.bytes().await.unwrap()).to_rgb8();
-    let changed = (10..30).flat_map(|y| (10..30).map(move |x| (x, y))).filter(|&(x, y)| out.get_pixel(x, y) != img.get_pixel(x, y)).count();
-    assert!(changed > 100, "brush-coloured mask was not applied ({changed} pixels changed)");
+    let changed = (10..30)
+        .flat_map(|y| (10..30).map(move |x| (x, y)))
+        .filter(|&(x, y)| out.get_pixel(x, y) != img.get_pixel(x, y))
+        .count();
+    assert!(
+        changed > 100,
+        "brush-coloured mask was not applied ({changed} pixels changed)"
+    );
 }
 
 async fn error_of(res: reqwest::Response) -> (u16, Value) {
@@ -117,17 +192,45 @@ async fn bad_input_gets_a_4xx_json_error() {
     let mask = encode_gray_png(&rect_mask(32, 32, 4, 4, 8, 8));
     let other_mask = encode_gray_png(&rect_mask(16, 32, 4, 4, 8, 8));
 
-    let (status, body) = error_of(s.post_json("/api/v1/inpaint", &inpaint_body(&png, "image/png", &other_mask)).await).await;
+    let (status, body) = error_of(
+        s.post_json(
+            "/api/v1/inpaint",
+            &inpaint_body(&png, "image/png", &other_mask),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 400);
-    assert!(body["detail"].as_str().unwrap().contains("Image size(32, 32) and mask size(32, 16) not match"), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Image size(32, 32) and mask size(32, 16) not match"),
+        "{body}"
+    );
 
     let cases: Vec<(Value, u16)> = vec![
-        (json!({"image": "!!!not base64!!!", "mask": data_url("image/png", &mask)}), 400),
-        (json!({"image": data_url("image/png", b"definitely not an image"), "mask": data_url("image/png", &mask)}), 415),
+        (
+            json!({"image": "!!!not base64!!!", "mask": data_url("image/png", &mask)}),
+            400,
+        ),
+        (
+            json!({"image": data_url("image/png", b"definitely not an image"), "mask": data_url("image/png", &mask)}),
+            415,
+        ),
         (json!({"mask": data_url("image/png", &mask)}), 422),
-        (json!({"image": data_url("image/png", &png), "mask": data_url("image/png", &mask), "cv2_radius": "abc"}), 422),
-        (json!({"image": data_url("image/png", &png), "mask": data_url("image/png", &mask), "cv2_flag": "INPAINT_FOO"}), 422),
-        (json!({"image": data_url("image/png", &png), "mask": data_url("image/png", &mask), "sd_scale": 0}), 422),
+        (
+            json!({"image": data_url("image/png", &png), "mask": data_url("image/png", &mask), "cv2_radius": "abc"}),
+            422,
+        ),
+        (
+            json!({"image": data_url("image/png", &png), "mask": data_url("image/png", &mask), "cv2_flag": "INPAINT_FOO"}),
+            422,
+        ),
+        (
+            json!({"image": data_url("image/png", &png), "mask": data_url("image/png", &mask), "sd_scale": 0}),
+            422,
+        ),
         (json!({"image": 5, "mask": []}), 422),
         (json!([1, 2, 3]), 422),
     ];
@@ -136,9 +239,22 @@ async fn bad_input_gets_a_4xx_json_error() {
         assert_eq!(status, expected, "{body} -> {err}");
     }
 
-    let res = s.client.post(s.at("/api/v1/inpaint")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res = s
+        .client
+        .post(s.at("/api/v1/inpaint"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(res).await.0, 400);
-    let res = s.client.post(s.at("/api/v1/inpaint")).body("{}").send().await.unwrap();
+    let res = s
+        .client
+        .post(s.at("/api/v1/inpaint"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(res).await.0, 415);
 }
 
@@ -174,20 +290,37 @@ async fn decompression_bombs_and_oversized_bodies_are_refused() {
     let mask = encode_gray_png(&rect_mask(8, 8, 1, 1, 4, 4));
     // A valid PNG header announcing 100000 x 100000 pixels, with no pixel data behind it.
     let bomb = png_header_only(100_000, 100_000);
-    let (status, body) = error_of(s.post_json("/api/v1/inpaint", &inpaint_body(&bomb, "image/png", &mask)).await).await;
+    let (status, body) = error_of(
+        s.post_json("/api/v1/inpaint", &inpaint_body(&bomb, "image/png", &mask))
+            .await,
+    )
+    .await;
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["error"], "ImageTooLarge");
 
     let big = encode_rgb(&photo(101, 100), ImageFormat::Png);
-    let (status, _) = error_of(s.post_json("/api/v1/inpaint", &inpaint_body(&big, "image/png", &mask)).await).await;
+    let (status, _) = error_of(
+        s.post_json("/api/v1/inpaint", &inpaint_body(&big, "image/png", &mask))
+            .await,
+    )
+    .await;
     assert_eq!(status, 413);
 
     let huge = "A".repeat(200 * 1024);
-    let (status, body) = error_of(s.post_json("/api/v1/inpaint", &json!({"image": huge, "mask": ""})).await).await;
+    let (status, body) = error_of(
+        s.post_json("/api/v1/inpaint", &json!({"image": huge, "mask": ""}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 413, "{body}");
 
     // The server is still fine.
-    let res = s.client.get(s.at("/api/v1/server-config")).send().await.unwrap();
+    let res = s
+        .client
+        .get(s.at("/api/v1/server-config"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 }
 
@@ -215,7 +348,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -227,12 +364,28 @@ async fn model_switching() {
     let res = s.post_json("/api/v1/model", &json!({"name": "cv2"})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["name"], "cv2");
-    let (status, body) = error_of(s.post_json("/api/v1/model", &json!({"name": "no-such-model"})).await).await;
+    let (status, body) = error_of(
+        s.post_json("/api/v1/model", &json!({"name": "no-such-model"}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 404, "{body}");
-    let (status, body) = error_of(s.post_json("/api/v1/model", &json!({"name": "lama"})).await).await;
+    let (status, body) =
+        error_of(s.post_json("/api/v1/model", &json!({"name": "lama"})).await).await;
     assert_eq!(status, 422, "{body}");
-    let model: Value = s.client.get(s.at("/api/v1/model")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(model["name"], "cv2", "a failed switch keeps the current model");
+    let model: Value = s
+        .client
+        .get(s.at("/api/v1/model"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        model["name"], "cv2",
+        "a failed switch keeps the current model"
+    );
 }
 
 #[tokio::test]
@@ -249,7 +402,11 @@ async fn adjust_mask_expands_shrinks_and_inverts() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
     let out = overlay(&res.bytes().await.unwrap());
-    assert_eq!(out.get_pixel(13, 20).0, [255, 203, 0, 186], "grown by the kernel");
+    assert_eq!(
+        out.get_pixel(13, 20).0,
+        [255, 203, 0, 186],
+        "grown by the kernel"
+    );
     assert_eq!(out.get_pixel(5, 5).0[3], 0);
     let out = overlay(&run("shrink").await.bytes().await.unwrap());
     assert_eq!(out.get_pixel(15, 20).0[3], 0, "edge eroded");
@@ -258,7 +415,14 @@ async fn adjust_mask_expands_shrinks_and_inverts() {
     assert_eq!(out.get_pixel(5, 5).0, [255, 203, 0, 186]);
     assert_eq!(out.get_pixel(20, 20).0[3], 0);
 
-    let (status, _) = error_of(s.post_json("/api/v1/adjust_mask", &json!({"mask": data_url("image/png", &mask), "operate": "twist"})).await).await;
+    let (status, _) = error_of(
+        s.post_json(
+            "/api/v1/adjust_mask",
+            &json!({"mask": data_url("image/png", &mask), "operate": "twist"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
 }
 
@@ -267,16 +431,38 @@ async fn unknown_routes_and_plugin_routes_answer_json() {
     let s = TestServer::start().await;
     let (status, _) = error_of(s.client.get(s.at("/api/v1/nope")).send().await.unwrap()).await;
     assert_eq!(status, 404);
-    let res = s.client.get(s.at("/definitely/not/here")).send().await.unwrap();
+    let res = s
+        .client
+        .get(s.at("/definitely/not/here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(res.json::<Value>().await.unwrap(), json!({"detail": "Not Found"}));
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"detail": "Not Found"})
+    );
     let png = data_url("image/png", &encode_rgb(&photo(8, 8), ImageFormat::Png));
-    for route in ["/api/v1/run_plugin_gen_mask", "/api/v1/run_plugin_gen_image"] {
-        let (status, body) = error_of(s.post_json(route, &json!({"name": "RemoveBG", "image": png})).await).await;
+    for route in [
+        "/api/v1/run_plugin_gen_mask",
+        "/api/v1/run_plugin_gen_image",
+    ] {
+        let (status, body) = error_of(
+            s.post_json(route, &json!({"name": "RemoveBG", "image": png}))
+                .await,
+        )
+        .await;
         assert_eq!(status, 404, "{route}");
         assert!(body["detail"].as_str().unwrap().contains("RemoveBG"));
     }
-    let (status, _) = error_of(s.post_json("/api/v1/switch_plugin_model", &json!({"plugin_name": "RealESRGAN", "model_name": "x"})).await).await;
+    let (status, _) = error_of(
+        s.post_json(
+            "/api/v1/switch_plugin_model",
+            &json!({"plugin_name": "RealESRGAN", "model_name": "x"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 404);
 }
 
@@ -293,16 +479,31 @@ async fn cors_allows_local_pages_and_exposes_x_seed_but_not_foreign_sites() {
     };
     let res = preflight("http://localhost:5173").await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
     assert_eq!(res.headers()["access-control-max-age"], "600");
     let res = preflight("https://evil.example").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 
-    let res = s.client.get(s.at("/api/v1/model")).header("origin", "http://127.0.0.1:3000").send().await.unwrap();
-    let exposed = res.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    let res = s
+        .client
+        .get(s.at("/api/v1/model"))
+        .header("origin", "http://127.0.0.1:3000")
+        .send()
+        .await
+        .unwrap();
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
     assert!(exposed.contains("x-seed"));
 
-    let open = TestServer::start_with(|c| c.cors_origins = mend::config::CorsOrigins::List(vec!["*".into()])).await;
+    let open = TestServer::start_with(|c| {
+        c.cors_origins = mend::config::CorsOrigins::List(vec!["*".into()])
+    })
+    .await;
     let res = open
         .client
         .get(open.at("/api/v1/model"))
@@ -310,19 +511,41 @@ async fn cors_allows_local_pages_and_exposes_x_seed_but_not_foreign_sites() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["access-control-allow-origin"], "https://anywhere.example");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://anywhere.example"
+    );
 }
 
 #[tokio::test]
 async fn openapi_document_and_docs_page() {
     let s = TestServer::start().await;
-    let doc: Value = s.client.get(s.at("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
-    for path in ["/api/v1/inpaint", "/api/v1/server-config", "/api/v1/adjust_mask", "/api/v1/media_file"] {
+    let doc: Value = s
+        .client
+        .get(s.at("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/inpaint",
+        "/api/v1/server-config",
+        "/api/v1/adjust_mask",
+        "/api/v1/media_file",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
     }
     let page = s.client.get(s.at("/api/docs/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().to_lowercase().contains("swagger"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("swagger")
+    );
 }
 
 #[tokio::test]
@@ -330,7 +553,12 @@ async fn web_ui_is_served_at_the_root() {
     let s = TestServer::start().await;
     let res = s.client.get(s.at("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = res.text().await.unwrap();
     assert!(html.contains("mend"));
     let js = s.client.get(s.at("/app.js")).send().await.unwrap();
@@ -344,11 +572,40 @@ async fn web_dir_serves_a_folder_with_api_routes_still_first() {
     std::fs::create_dir_all(dir.join("assets")).unwrap();
     std::fs::write(dir.join("assets/app.js"), "console.log(1)").unwrap();
     let s = TestServer::start_with(|c| c.web_dir = Some(dir.clone())).await;
-    assert_eq!(s.client.get(s.at("/")).send().await.unwrap().text().await.unwrap(), "<html>custom ui</html>");
-    assert_eq!(s.client.get(s.at("/assets/app.js")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        s.client
+            .get(s.at("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "<html>custom ui</html>"
+    );
+    assert_eq!(
+        s.client
+            .get(s.at("/assets/app.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let res = s.client.get(s.at("/missing.js")).send().await.unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(res.json::<Value>().await.unwrap(), json!({"detail": "Not Found"}));
-    assert_eq!(s.client.get(s.at("/api/v1/model")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"detail": "Not Found"})
+    );
+    assert_eq!(
+        s.client
+            .get(s.at("/api/v1/model"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -1,5 +1,7 @@
 //! The `mend` binary as a user runs it: `--version`, `list`, `run` (batch) and `start`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::{Command, Stdio};
@@ -21,13 +23,21 @@ fn version_and_list() {
     let out = mend().arg("list").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    let cv2 = text.lines().find(|l| l.starts_with("cv2")).expect("cv2 listed");
+    let cv2 = text
+        .lines()
+        .find(|l| l.starts_with("cv2"))
+        .expect("cv2 listed");
     assert!(cv2.contains("available"), "{cv2}");
     assert!(text.lines().any(|l| l.starts_with("lama")));
 
     let out = mend().args(["list", "--json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(json.as_array().unwrap().iter().any(|m| m["name"] == "cv2" && m["state"] == "available"));
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "cv2" && m["state"] == "available")
+    );
 }
 
 #[test]
@@ -38,11 +48,23 @@ fn run_inpaints_a_folder_and_reports_failures() {
     std::fs::create_dir_all(&masks).unwrap();
     for (i, name) in ["one", "two", "three"].iter().enumerate() {
         let side = 40 + 8 * i as u32;
-        std::fs::write(images.join(format!("{name}.png")), encode_rgb(&photo(side, side), ImageFormat::Png)).unwrap();
+        std::fs::write(
+            images.join(format!("{name}.png")),
+            encode_rgb(&photo(side, side), ImageFormat::Png),
+        )
+        .unwrap();
         // Masks of another size are resized to the image (nearest), as IOPaint's batch mode.
-        std::fs::write(masks.join(format!("{name}.png")), encode_gray_png(&rect_mask(20, 20, 5, 5, 12, 12))).unwrap();
+        std::fs::write(
+            masks.join(format!("{name}.png")),
+            encode_gray_png(&rect_mask(20, 20, 5, 5, 12, 12)),
+        )
+        .unwrap();
     }
-    std::fs::write(images.join("lonely.jpg"), encode_rgb(&photo(16, 16), ImageFormat::Jpeg)).unwrap();
+    std::fs::write(
+        images.join("lonely.jpg"),
+        encode_rgb(&photo(16, 16), ImageFormat::Jpeg),
+    )
+    .unwrap();
 
     let out = mend()
         .args(["run", "--model", "cv2", "--image"])
@@ -54,8 +76,15 @@ fn run_inpaints_a_folder_and_reports_failures() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("3 succeeded, 0 failed, 1 skipped"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("3 succeeded, 0 failed, 1 skipped"),
+        "{stdout}"
+    );
     for (i, name) in ["one", "two", "three"].iter().enumerate() {
         let img = image::open(output.join(format!("{name}.png"))).unwrap();
         assert_eq!(img.width(), 40 + 8 * i as u32);
@@ -63,7 +92,11 @@ fn run_inpaints_a_folder_and_reports_failures() {
 
     // A broken image makes the run fail with a non-zero exit, after doing the rest.
     std::fs::write(images.join("broken.png"), b"\x89PNG\r\n\x1a\nbroken").unwrap();
-    std::fs::write(masks.join("broken.png"), encode_gray_png(&rect_mask(8, 8, 1, 1, 4, 4))).unwrap();
+    std::fs::write(
+        masks.join("broken.png"),
+        encode_gray_png(&rect_mask(8, 8, 1, 1, 4, 4)),
+    )
+    .unwrap();
     let out = mend()
         .args(["run", "--image"])
         .arg(&images)
@@ -79,9 +112,17 @@ fn run_inpaints_a_folder_and_reports_failures() {
     assert!(stdout.contains("3 succeeded, 1 failed"), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.png"));
     let concat = image::open(output.join("one.png")).unwrap();
-    assert_eq!(concat.width(), 3 * 40, "--concat writes original | mask | result");
+    assert_eq!(
+        concat.width(),
+        3 * 40,
+        "--concat writes original | mask | result"
+    );
 
-    let out = mend().args(["run", "--image", "/no/such/dir", "--mask", "/x", "--output"]).arg(&output).output().unwrap();
+    let out = mend()
+        .args(["run", "--image", "/no/such/dir", "--mask", "/x", "--output"])
+        .arg(&output)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     std::fs::remove_dir_all(root).ok();
 }
@@ -92,7 +133,16 @@ fn start_is_ready_quickly_and_stops_on_sigterm() {
     let port = free_port();
     let started = Instant::now();
     let mut child = mend()
-        .args(["start", "--port", &port.to_string(), "--model", "cv2", "--device", "cpu", "--data-dir"])
+        .args([
+            "start",
+            "--port",
+            &port.to_string(),
+            "--model",
+            "cv2",
+            "--device",
+            "cpu",
+            "--data-dir",
+        ])
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -113,7 +163,11 @@ fn start_is_ready_quickly_and_stops_on_sigterm() {
 
     #[cfg(unix)]
     {
-        Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -127,14 +181,26 @@ fn start_is_ready_quickly_and_stops_on_sigterm() {
     #[cfg(not(unix))]
     child.kill().ok();
 
-    let out = mend().args(["start", "--port", "0", "--model", "nope"]).arg("--data-dir").arg(&data).output().unwrap();
-    assert!(!out.status.success(), "an unknown model is a start-up error");
+    let out = mend()
+        .args(["start", "--port", "0", "--model", "nope"])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "an unknown model is a start-up error"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
     std::fs::remove_dir_all(data).ok();
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 mod reqwest {
@@ -146,8 +212,14 @@ mod reqwest {
             let rest = url.strip_prefix("http://")?;
             let (host, path) = rest.split_once('/')?;
             let mut stream = std::net::TcpStream::connect(host).ok()?;
-            stream.set_read_timeout(Some(std::time::Duration::from_secs(2))).ok()?;
-            write!(stream, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").ok()?;
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+                .ok()?;
+            write!(
+                stream,
+                "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            )
+            .ok()?;
             let mut buf = String::new();
             stream.read_to_string(&mut buf).ok()?;
             buf.split_whitespace().nth(1)?.parse().ok()

@@ -1,6 +1,8 @@
 //! Many clients at once: every request succeeds, and a full queue answers 503 with
 //! Retry-After instead of growing without bound.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use image::ImageFormat;
@@ -18,7 +20,10 @@ fn body(side: u32) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_concurrent_clients_with_mixed_sizes_all_succeed() {
     let s = TestServer::start().await;
-    let bodies: Vec<_> = [64u32, 256, 128, 512].iter().map(|&side| (side, body(side))).collect();
+    let bodies: Vec<_> = [64u32, 256, 128, 512]
+        .iter()
+        .map(|&side| (side, body(side)))
+        .collect();
     let mut tasks = Vec::new();
     for i in 0..16 {
         let client = s.client.clone();
@@ -38,7 +43,12 @@ async fn sixteen_concurrent_clients_with_mixed_sizes_all_succeed() {
         assert_eq!((img.width(), img.height()), (side, side));
     }
     // Health checks answer while the queue is busy: the executor was never blocked.
-    let res = s.client.get(s.at("/api/v1/server-config")).send().await.unwrap();
+    let res = s
+        .client
+        .get(s.at("/api/v1/server-config"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 }
 
@@ -53,8 +63,15 @@ async fn a_full_queue_answers_503_with_retry_after() {
         let big = big.clone();
         tasks.push(tokio::spawn(async move {
             let res = client.post(url).json(&big).send().await.expect("sent");
-            let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_owned());
-            (res.status().as_u16(), retry, res.bytes().await.unwrap_or_default())
+            let retry = res
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap_or("").to_owned());
+            (
+                res.status().as_u16(),
+                retry,
+                res.bytes().await.unwrap_or_default(),
+            )
         }));
     }
     let mut ok = 0;
@@ -73,5 +90,8 @@ async fn a_full_queue_answers_503_with_retry_after() {
         }
     }
     assert!(ok >= 1, "nothing succeeded");
-    assert!(busy >= 1, "12 large requests against a queue of 1 never filled it ({ok} ok)");
+    assert!(
+        busy >= 1,
+        "12 large requests against a queue of 1 never filled it ({ok} ok)"
+    );
 }

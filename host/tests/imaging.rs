@@ -1,6 +1,8 @@
 //! Integration tests for `mend::imaging`: fixtures are generated in code (PNG colour modes,
 //! metadata chunks, JPEG with a hand-built EXIF blob, crafted oversized headers).
 
+#![allow(clippy::unwrap_used)]
+
 use std::borrow::Cow;
 use std::io::Cursor;
 
@@ -9,8 +11,8 @@ use image::{GrayImage, ImageDecoder, RgbImage};
 use mend::Error;
 use mend::imaging::{
     ImageFormatKind, ImageMetadata, Limits, decode_image, decode_mask, decode_payload,
-    encode_image, image_dimensions, mask_overlay_png, read_png_parameters, sniff,
-    split_gen_info, thumbnail,
+    encode_image, image_dimensions, mask_overlay_png, read_png_parameters, sniff, split_gen_info,
+    thumbnail,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -34,8 +36,20 @@ fn fake_icc(space: &[u8; 4]) -> Vec<u8> {
 
 /// A minimal EXIF (TIFF) blob whose IFD0 holds Make = "mend" and Orientation.
 fn exif_blob(little_endian: bool, orientation: u16) -> Vec<u8> {
-    let w16 = |v: u16| if little_endian { v.to_le_bytes() } else { v.to_be_bytes() };
-    let w32 = |v: u32| if little_endian { v.to_le_bytes() } else { v.to_be_bytes() };
+    let w16 = |v: u16| {
+        if little_endian {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        }
+    };
+    let w32 = |v: u32| {
+        if little_endian {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        }
+    };
     let mut b = Vec::new();
     b.extend_from_slice(if little_endian { b"II" } else { b"MM" });
     b.extend_from_slice(&w16(42));
@@ -174,7 +188,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -197,7 +215,11 @@ fn png_bomb(w: u32, h: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
     png_chunk(&mut out, b"IHDR", &ihdr);
     // zlib stream of a few zero bytes (would inflate to far more in a real bomb)
-    png_chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]);
+    png_chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
+    );
     png_chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -266,15 +288,32 @@ fn data_url_of_png_decodes() {
         assert_eq!(sniff(&bytes), Some(ImageFormatKind::Png));
         assert_eq!(decode_image(&bytes, &lim()).unwrap().dimensions(), (3, 2));
     }
-    assert!(matches!(decode_payload("data:image/png;base64,@@@"), Err(Error::Base64(_))));
+    assert!(matches!(
+        decode_payload("data:image/png;base64,@@@"),
+        Err(Error::Base64(_))
+    ));
 }
 
 #[test]
 fn garbage_bytes_are_rejected() {
-    for bad in [&b""[..], b"hello", b"\0\0\0\0\0\0\0\0\0\0\0\0", &[0xffu8; 64][..]] {
-        assert!(matches!(decode_image(bad, &lim()), Err(Error::UnsupportedFormat)));
-        assert!(matches!(decode_mask(bad, &lim()), Err(Error::UnsupportedFormat)));
-        assert!(matches!(image_dimensions(bad, &lim()), Err(Error::UnsupportedFormat)));
+    for bad in [
+        &b""[..],
+        b"hello",
+        b"\0\0\0\0\0\0\0\0\0\0\0\0",
+        &[0xffu8; 64][..],
+    ] {
+        assert!(matches!(
+            decode_image(bad, &lim()),
+            Err(Error::UnsupportedFormat)
+        ));
+        assert!(matches!(
+            decode_mask(bad, &lim()),
+            Err(Error::UnsupportedFormat)
+        ));
+        assert!(matches!(
+            image_dimensions(bad, &lim()),
+            Err(Error::UnsupportedFormat)
+        ));
         assert!(thumbnail(bad, 10, 10, &lim()).is_err());
     }
     // Right magic, garbage after it.
@@ -358,7 +397,11 @@ fn jpeg_bomb_header_rejected() {
     jpeg[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
     assert!(matches!(
         decode_image(&jpeg, &lim()),
-        Err(Error::ImageTooLarge { width: 60_000, height: 60_000, .. })
+        Err(Error::ImageTooLarge {
+            width: 60_000,
+            height: 60_000,
+            ..
+        })
     ));
 }
 
@@ -370,13 +413,27 @@ fn every_format_checks_the_pixel_limit() {
         assert!(
             matches!(
                 decode_image(&bytes, &small),
-                Err(Error::ImageTooLarge { width: 40, height: 24, .. })
+                Err(Error::ImageTooLarge {
+                    width: 40,
+                    height: 24,
+                    ..
+                })
             ),
             "{format}"
         );
-        assert!(matches!(decode_mask(&bytes, &small), Err(Error::ImageTooLarge { .. })));
-        assert!(matches!(image_dimensions(&bytes, &small), Err(Error::ImageTooLarge { .. })));
-        assert_eq!(image_dimensions(&bytes, &lim()).unwrap(), (40, 24), "{format}");
+        assert!(matches!(
+            decode_mask(&bytes, &small),
+            Err(Error::ImageTooLarge { .. })
+        ));
+        assert!(matches!(
+            image_dimensions(&bytes, &small),
+            Err(Error::ImageTooLarge { .. })
+        ));
+        assert_eq!(
+            image_dimensions(&bytes, &lim()).unwrap(),
+            (40, 24),
+            "{format}"
+        );
         let d = decode_image(&bytes, &lim()).unwrap();
         assert_eq!(d.format, format);
         assert_eq!(d.dimensions(), (40, 24));
@@ -405,8 +462,11 @@ fn rgba_png_keeps_alpha_and_round_trips() {
 fn la_palette_trns_16bit_gray_modes() {
     // LA
     let la: Vec<u8> = (0..12u8).flat_map(|i| [i * 20, 255 - i * 20]).collect();
-    let d = decode_image(&PngSpec::new(4, 3, png::ColorType::GrayscaleAlpha, &la).build(), &lim())
-        .unwrap();
+    let d = decode_image(
+        &PngSpec::new(4, 3, png::ColorType::GrayscaleAlpha, &la).build(),
+        &lim(),
+    )
+    .unwrap();
     assert_eq!(d.rgb.get_pixel(1, 0).0, [20, 20, 20]);
     assert_eq!(d.alpha.unwrap().get_pixel(1, 0).0, [235]);
 
@@ -419,7 +479,10 @@ fn la_palette_trns_16bit_gray_modes() {
     spec.trns = Some(&trns);
     let png = spec.build();
     let d = decode_image(&png, &lim()).unwrap();
-    assert_eq!(d.rgb.as_raw(), &[255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 255, 0]);
+    assert_eq!(
+        d.rgb.as_raw(),
+        &[255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 255, 0]
+    );
     assert_eq!(d.alpha.as_ref().unwrap().as_raw(), &[0, 128, 255, 128]);
     let out = encode_image(&d.rgb, d.alpha.as_ref(), d.format, &d.metadata, 100).unwrap();
     assert_eq!(decode_image(&out, &lim()).unwrap().alpha, d.alpha);
@@ -430,10 +493,12 @@ fn la_palette_trns_16bit_gray_modes() {
     assert!(decode_image(&spec.build(), &lim()).unwrap().alpha.is_none());
 
     // 16-bit RGBA (high byte kept, like Pillow)
-    let px16: Vec<u8> = [0x1234u16, 0xabcd, 0xff00, 0x8080, 0x0001, 0x0203, 0x0405, 0xfffe]
-        .iter()
-        .flat_map(|v| v.to_be_bytes())
-        .collect();
+    let px16: Vec<u8> = [
+        0x1234u16, 0xabcd, 0xff00, 0x8080, 0x0001, 0x0203, 0x0405, 0xfffe,
+    ]
+    .iter()
+    .flat_map(|v| v.to_be_bytes())
+    .collect();
     let mut spec = PngSpec::new(2, 1, png::ColorType::Rgba, &px16);
     spec.depth = png::BitDepth::Sixteen;
     let d = decode_image(&spec.build(), &lim()).unwrap();
@@ -464,11 +529,14 @@ fn la_palette_trns_16bit_gray_modes() {
 
 #[test]
 fn cmyk_jpeg_becomes_rgb_and_drops_cmyk_icc() {
-    let cmyk: Vec<u8> = (0..64).flat_map(|i| [i as u8 * 3, 0, 255 - i as u8, 10]).collect();
+    let cmyk: Vec<u8> = (0..64)
+        .flat_map(|i| [i as u8 * 3, 0, 255 - i as u8, 10])
+        .collect();
     let mut out = Vec::new();
     let mut enc = jpeg_encoder::Encoder::new(&mut out, 95);
     enc.add_icc_profile(&fake_icc(b"CMYK")).unwrap();
-    enc.encode(&cmyk, 8, 8, jpeg_encoder::ColorType::Cmyk).unwrap();
+    enc.encode(&cmyk, 8, 8, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
     let d = decode_image(&out, &lim()).unwrap();
     assert_eq!(d.dimensions(), (8, 8));
     assert!(d.metadata.icc_profile.is_none());
@@ -478,17 +546,33 @@ fn cmyk_jpeg_becomes_rgb_and_drops_cmyk_icc() {
 #[test]
 fn alpha_dropped_for_jpeg_and_resized_when_sizes_differ() {
     let data = rgba_data(8, 8);
-    let d = decode_image(&PngSpec::new(8, 8, png::ColorType::Rgba, &data).build(), &lim()).unwrap();
-    let jpeg = encode_image(&d.rgb, d.alpha.as_ref(), ImageFormatKind::Jpeg, &d.metadata, 90)
-        .unwrap();
+    let d = decode_image(
+        &PngSpec::new(8, 8, png::ColorType::Rgba, &data).build(),
+        &lim(),
+    )
+    .unwrap();
+    let jpeg = encode_image(
+        &d.rgb,
+        d.alpha.as_ref(),
+        ImageFormatKind::Jpeg,
+        &d.metadata,
+        90,
+    )
+    .unwrap();
     let back = decode_image(&jpeg, &lim()).unwrap();
     assert_eq!(back.format, ImageFormatKind::Jpeg);
     assert!(back.alpha.is_none());
 
     // Alpha 4×4 for a 8×8 image (e.g. outpainting): resized, not rejected.
     let small_alpha = GrayImage::from_pixel(4, 4, image::Luma([77]));
-    let png =
-        encode_image(&d.rgb, Some(&small_alpha), ImageFormatKind::Png, &d.metadata, 90).unwrap();
+    let png = encode_image(
+        &d.rgb,
+        Some(&small_alpha),
+        ImageFormatKind::Png,
+        &d.metadata,
+        90,
+    )
+    .unwrap();
     let back = decode_image(&png, &lim()).unwrap();
     let a = back.alpha.unwrap();
     assert_eq!(a.dimensions(), (8, 8));
@@ -498,8 +582,16 @@ fn alpha_dropped_for_jpeg_and_resized_when_sizes_differ() {
 #[test]
 fn lossless_formats_round_trip_exactly_with_alpha() {
     let data = rgba_data(13, 11);
-    let d = decode_image(&PngSpec::new(13, 11, png::ColorType::Rgba, &data).build(), &lim()).unwrap();
-    for f in [ImageFormatKind::Webp, ImageFormatKind::Bmp, ImageFormatKind::Tiff] {
+    let d = decode_image(
+        &PngSpec::new(13, 11, png::ColorType::Rgba, &data).build(),
+        &lim(),
+    )
+    .unwrap();
+    for f in [
+        ImageFormatKind::Webp,
+        ImageFormatKind::Bmp,
+        ImageFormatKind::Tiff,
+    ] {
         let out = encode_image(&d.rgb, d.alpha.as_ref(), f, &ImageMetadata::default(), 80).unwrap();
         assert_eq!(sniff(&out), Some(f));
         let back = decode_image(&out, &lim()).unwrap();
@@ -508,8 +600,14 @@ fn lossless_formats_round_trip_exactly_with_alpha() {
         assert_eq!(back.alpha, d.alpha, "{f}");
     }
     // GIF: palette-quantised colours, binary transparency.
-    let out = encode_image(&d.rgb, d.alpha.as_ref(), ImageFormatKind::Gif, &ImageMetadata::default(), 80)
-        .unwrap();
+    let out = encode_image(
+        &d.rgb,
+        d.alpha.as_ref(),
+        ImageFormatKind::Gif,
+        &ImageMetadata::default(),
+        80,
+    )
+    .unwrap();
     let back = decode_image(&out, &lim()).unwrap();
     assert_eq!(back.format, ImageFormatKind::Gif);
     assert_eq!(back.dimensions(), (13, 11));
@@ -544,7 +642,10 @@ fn png_metadata_round_trip() {
     let png = spec.build();
 
     let d = decode_image(&png, &lim()).unwrap();
-    assert_eq!(d.metadata.icc_profile.as_deref(), Some(&fake_icc(b"RGB ")[..]));
+    assert_eq!(
+        d.metadata.icc_profile.as_deref(),
+        Some(&fake_icc(b"RGB ")[..])
+    );
     assert_eq!(d.metadata.parameters.as_deref(), Some(PARAMS));
     let (dx, dy) = d.metadata.dpi.unwrap();
     assert!((dx - 300.0).abs() < 0.01 && (dy - 300.0).abs() < 0.01);
@@ -586,7 +687,10 @@ fn gen_info_reads_text_ztxt_and_itxt_after_idat() {
     assert_eq!(read_png_parameters(&out).as_deref(), Some(unicode));
 
     // Tolerant: no text, JPEG, garbage.
-    assert_eq!(read_png_parameters(&PngSpec::new(4, 4, png::ColorType::Rgb, rgb.as_raw()).build()), None);
+    assert_eq!(
+        read_png_parameters(&PngSpec::new(4, 4, png::ColorType::Rgb, rgb.as_raw()).build()),
+        None
+    );
     assert_eq!(read_png_parameters(&jpeg_with_exif(&rgb, None, None)), None);
     assert_eq!(read_png_parameters(b"\x89PNG\r\n\x1a\n garbage"), None);
 }
@@ -595,7 +699,11 @@ fn gen_info_reads_text_ztxt_and_itxt_after_idat() {
 fn jpeg_exif_orientation_6_is_applied_and_reset() {
     // 32 wide × 16 high: left half red, right half blue.
     let rgb = RgbImage::from_fn(32, 16, |x, _| {
-        if x < 16 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) }
+        if x < 16 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
     });
     for le in [true, false] {
         let icc = fake_icc(b"RGB ");
@@ -662,15 +770,28 @@ fn mask_luminance_ignores_alpha() {
     assert!(mask.as_raw()[0] > 127 && mask.as_raw()[1] > 127);
 
     // RGB JPEG mask: luminance of (near-)white is high.
-    let jpeg = jpeg_with_exif(&RgbImage::from_pixel(8, 8, image::Rgb([255, 255, 255])), None, None);
-    assert!(decode_mask(&jpeg, &lim()).unwrap().as_raw().iter().all(|&v| v > 250));
+    let jpeg = jpeg_with_exif(
+        &RgbImage::from_pixel(8, 8, image::Rgb([255, 255, 255])),
+        None,
+        None,
+    );
+    assert!(
+        decode_mask(&jpeg, &lim())
+            .unwrap()
+            .as_raw()
+            .iter()
+            .all(|&v| v > 250)
+    );
 
     // Palette mask.
     let palette = [0, 0, 0, 255, 204, 0];
     let mut spec = PngSpec::new(2, 1, png::ColorType::Indexed, &[0, 1]);
     spec.palette = Some(&palette);
     spec.trns = Some(&[0, 0]);
-    assert_eq!(decode_mask(&spec.build(), &lim()).unwrap().as_raw(), &[0, 196]);
+    assert_eq!(
+        decode_mask(&spec.build(), &lim()).unwrap().as_raw(),
+        &[0, 196]
+    );
 }
 
 #[test]
@@ -713,7 +834,14 @@ fn thumbnails_keep_format_and_follow_size_rule() {
     assert!(d.alpha.is_some());
 
     // TIFF sources get PNG thumbnails (browsers cannot show TIFF).
-    let tiff = encode_image(&rgb, None, ImageFormatKind::Tiff, &ImageMetadata::default(), 90).unwrap();
+    let tiff = encode_image(
+        &rgb,
+        None,
+        ImageFormatKind::Tiff,
+        &ImageMetadata::default(),
+        90,
+    )
+    .unwrap();
     let t = thumbnail(&tiff, 30, 0, &lim()).unwrap();
     assert_eq!(t.format, ImageFormatKind::Png);
 

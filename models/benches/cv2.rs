@@ -28,7 +28,10 @@ fn bench_mask(n: u32) -> GrayImage {
 }
 
 fn photo(n: u32) -> RgbImage {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cv2/astronaut.png");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cv2/astronaut.png"
+    );
     let base = match image::open(path) {
         Ok(img) => img.to_rgb8(),
         Err(e) => panic!("cannot open {path}: {e}"),
@@ -38,7 +41,10 @@ fn photo(n: u32) -> RgbImage {
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("cv2");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     for n in [512u32, 1024, 2048] {
         let img = photo(n);
         let mask = bench_mask(n);
@@ -47,7 +53,9 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("telea/{n}x{n}"), |b| {
             b.iter(|| telea::inpaint(black_box(&img), black_box(&mask), 4))
         });
-        group.bench_function(format!("ns/{n}x{n}"), |b| b.iter(|| ns::inpaint(black_box(&img), black_box(&mask), 4)));
+        group.bench_function(format!("ns/{n}x{n}"), |b| {
+            b.iter(|| ns::inpaint(black_box(&img), black_box(&mask), 4))
+        });
     }
     group.finish();
 }

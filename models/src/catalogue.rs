@@ -27,13 +27,28 @@ pub struct CatalogueEntry {
 
 /// All erase models, in IOPaint's scan order (lama, anime-lama, ldm, zits, mat, fcf, cv2, manga, migan).
 pub const CATALOGUE: &[CatalogueEntry] = &[
-    entry("lama", false, true, "LaMa: large-mask inpainting (arrives with the burn model runtime)"),
-    entry("anime-lama", false, true, "LaMa fine-tuned on anime and manga"),
+    entry(
+        "lama",
+        false,
+        true,
+        "LaMa: large-mask inpainting (arrives with the burn model runtime)",
+    ),
+    entry(
+        "anime-lama",
+        false,
+        true,
+        "LaMa fine-tuned on anime and manga",
+    ),
     entry("ldm", false, true, "Latent diffusion inpainting"),
     entry("zits", false, true, "ZITS: structure-guided inpainting"),
     entry("mat", false, true, "MAT: mask-aware transformer"),
     entry("fcf", false, true, "FcF: Fourier coarse-to-fine"),
-    entry("cv2", true, false, "Classical inpainting (Telea / Navier–Stokes), no download"),
+    entry(
+        "cv2",
+        true,
+        false,
+        "Classical inpainting (Telea / Navier–Stokes), no download",
+    ),
     entry("manga", false, true, "Manga inpainting"),
     entry("migan", false, true, "MI-GAN: fast mobile inpainting"),
 ];

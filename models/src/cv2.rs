@@ -83,8 +83,13 @@ mod tests {
         let mut m = Cv2Model;
         assert_eq!(m.name(), "cv2");
         for flag in [Cv2Flag::Ns, Cv2Flag::Telea] {
-            let cfg = InpaintConfig { cv2_flag: flag, ..Default::default() };
-            let out = m.forward(&img, &mask, &cfg, &NoProgress).map_err(|e| e.to_string());
+            let cfg = InpaintConfig {
+                cv2_flag: flag,
+                ..Default::default()
+            };
+            let out = m
+                .forward(&img, &mask, &cfg, &NoProgress)
+                .map_err(|e| e.to_string());
             let expected = match flag {
                 Cv2Flag::Ns => ns::inpaint(&img, &mask, 4),
                 Cv2Flag::Telea => telea::inpaint(&img, &mask, 4),
@@ -114,9 +119,14 @@ mod tests {
                 Rgb([v as u8, (v >> 8) as u8, (v >> 16) as u8])
             });
             let density = next() % 4;
-            let mask = GrayImage::from_fn(w, h, |_, _| Luma([if next() % 4 < density { 255 } else { 0 }]));
+            let mask = GrayImage::from_fn(w, h, |_, _| {
+                Luma([if next() % 4 < density { 255 } else { 0 }])
+            });
             let radius = (next() % 7) as u32;
-            for out in [ns::inpaint(&img, &mask, radius), telea::inpaint(&img, &mask, radius)] {
+            for out in [
+                ns::inpaint(&img, &mask, radius),
+                telea::inpaint(&img, &mask, radius),
+            ] {
                 for (x, y, m) in mask.enumerate_pixels() {
                     if m[0] == 0 {
                         assert_eq!(out.get_pixel(x, y), img.get_pixel(x, y));

@@ -24,12 +24,16 @@ fn fixtures() -> PathBuf {
 
 fn load_rgb(name: &str) -> Result<RgbImage> {
     let path = fixtures().join(name);
-    Ok(image::open(&path).with_context(|| format!("open {}", path.display()))?.to_rgb8())
+    Ok(image::open(&path)
+        .with_context(|| format!("open {}", path.display()))?
+        .to_rgb8())
 }
 
 fn load_gray(name: &str) -> Result<GrayImage> {
     let path = fixtures().join(name);
-    Ok(image::open(&path).with_context(|| format!("open {}", path.display()))?.to_luma8())
+    Ok(image::open(&path)
+        .with_context(|| format!("open {}", path.display()))?
+        .to_luma8())
 }
 
 /// PSNR (dB) between `a` and `b` over the pixels where `select` holds (all channels).
@@ -59,7 +63,12 @@ fn hole(a: &RgbImage, b: &RgbImage, mask: &GrayImage) -> f64 {
     psnr(a, b, mask, |m| m != 0)
 }
 
-fn assert_unmasked_unchanged(out: &RgbImage, input: &RgbImage, mask: &GrayImage, what: &str) -> Result<()> {
+fn assert_unmasked_unchanged(
+    out: &RgbImage,
+    input: &RgbImage,
+    mask: &GrayImage,
+    what: &str,
+) -> Result<()> {
     for (x, y, m) in mask.enumerate_pixels() {
         if m[0] == 0 && out.get_pixel(x, y) != input.get_pixel(x, y) {
             bail!("{what}: unmasked pixel ({x}, {y}) changed");
@@ -79,7 +88,10 @@ struct Case {
 fn cases() -> Result<Vec<Case>> {
     let text = std::fs::read_to_string(fixtures().join("manifest.txt"))?;
     let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let f: Vec<&str> = line.split_whitespace().collect();
         let [output, image, mask, flag, radius] = f[..] else {
             bail!("bad manifest line `{line}`");
@@ -132,7 +144,8 @@ fn matches_opencv_on_fixtures() -> Result<()> {
                 let out = telea::inpaint(&input, &mask, case.radius);
                 assert_unmasked_unchanged(&out, &input, &mask, name)?;
                 let (p, ph) = (whole(&out, &opencv, &mask), hole(&out, &opencv, &mask));
-                let (mine_vs_orig, cv_vs_orig) = (hole(&out, &input, &mask), hole(&opencv, &input, &mask));
+                let (mine_vs_orig, cv_vs_orig) =
+                    (hole(&out, &input, &mask), hole(&opencv, &input, &mask));
                 println!(
                     "{name}: OpenCV-rounding mode {pe:.1} dB (hole {peh:.1}); float mode {p:.1} dB \
                      (hole {ph:.1}); hole vs original: mend {mine_vs_orig:.2} dB, OpenCV {cv_vs_orig:.2} dB"
@@ -162,7 +175,11 @@ fn matches_opencv_on_fixtures() -> Result<()> {
 fn telea_float_mode_does_not_drift_where_opencv_does() {
     let img = RgbImage::from_pixel(256, 256, image::Rgb([100, 100, 100]));
     let mask = GrayImage::from_fn(256, 256, |x, y| {
-        image::Luma([if (64..192).contains(&x) && (64..192).contains(&y) { 255 } else { 0 }])
+        image::Luma([if (64..192).contains(&x) && (64..192).contains(&y) {
+            255
+        } else {
+            0
+        }])
     });
     let float = telea::inpaint(&img, &mask, 4);
     assert!(float.pixels().all(|p| p[0].abs_diff(100) <= 1));

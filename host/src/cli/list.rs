@@ -39,9 +39,18 @@ pub fn run(args: &ListArgs) -> Result<()> {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(());
     }
-    println!("{:<12} {:<18} {:<6} DESCRIPTION", "MODEL", "STATE", "DEVICE");
+    println!(
+        "{:<12} {:<18} {:<6} DESCRIPTION",
+        "MODEL", "STATE", "DEVICE"
+    );
     for e in CATALOGUE {
-        println!("{:<12} {:<18} {:<6} {}", e.name, state_of(e), "cpu", e.description);
+        println!(
+            "{:<12} {:<18} {:<6} {}",
+            e.name,
+            state_of(e),
+            "cpu",
+            e.description
+        );
     }
     Ok(())
 }

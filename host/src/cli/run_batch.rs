@@ -154,8 +154,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .build()
         .map_err(|e| Error::Task(e.to_string()))?;
     let bar = ProgressBar::new(items.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} {wide_msg} [{elapsed_precise}]")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:40.cyan/blue} {pos}/{len} {wide_msg} [{elapsed_precise}]",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let limits = Limits::new(args.max_pixels);
     let started = Instant::now();
@@ -192,7 +194,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(Error::Task(format!("{} of {} images failed", failures.len(), items.len())))
+        Err(Error::Task(format!(
+            "{} of {} images failed",
+            failures.len(),
+            items.len()
+        )))
     }
 }
 
@@ -203,7 +209,8 @@ fn process(
     limits: &Limits,
     concat: bool,
 ) -> Result<()> {
-    let read = |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("reading {}", p.display()), e));
+    let read =
+        |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("reading {}", p.display()), e));
     let decoded = imaging::decode_image(&read(&item.image)?, limits)?;
     let mut mask = imaging::decode_mask(&read(&item.mask)?, limits)?;
     if mask.dimensions() != decoded.rgb.dimensions() {

@@ -15,8 +15,12 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     for flag in args.ignored_flags() {
         tracing::warn!("{flag} only affects diffusion models; ignored");
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| Error::io(format!("creating data dir {}", config.data_dir.display()), e))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        Error::io(
+            format!("creating data dir {}", config.data_dir.display()),
+            e,
+        )
+    })?;
     if let Some(dir) = &config.output_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating output dir {}", dir.display()), e))?;

@@ -24,7 +24,7 @@ pub fn check_available(name: &str) -> Result<()> {
 pub fn create(name: &str) -> Result<Box<dyn InpaintModel>> {
     check_available(name)?;
     match name {
-        "cv2" => Ok(Box::new(Cv2Model::default())),
+        "cv2" => Ok(Box::new(Cv2Model)),
         other => Err(Error::ModelUnavailable {
             name: other.to_owned(),
             reason: "no loader for this model".to_owned(),
@@ -38,8 +38,14 @@ mod tests {
 
     #[test]
     fn cv2_is_created_and_others_are_refused_with_the_right_error() {
-        assert_eq!(create("cv2").map(|m| m.name().to_owned()).ok().as_deref(), Some("cv2"));
-        assert!(matches!(create("lama"), Err(Error::ModelUnavailable { .. })));
+        assert_eq!(
+            create("cv2").map(|m| m.name().to_owned()).ok().as_deref(),
+            Some("cv2")
+        );
+        assert!(matches!(
+            create("lama"),
+            Err(Error::ModelUnavailable { .. })
+        ));
         assert!(matches!(create("nope"), Err(Error::UnknownModel(_))));
     }
 }

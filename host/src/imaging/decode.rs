@@ -245,9 +245,9 @@ fn open_decoder<'a>(
         ImageFormatKind::Bmp => Box::new(BmpDecoder::new(c).map_err(image_error)?),
         ImageFormatKind::Tiff => Box::new(TiffDecoder::new(c).map_err(image_error)?),
         ImageFormatKind::Gif => Box::new(GifDecoder::new(c).map_err(image_error)?),
-        ImageFormatKind::Png => Box::new(
-            image::codecs::png::PngDecoder::new(c).map_err(image_error)?,
-        ),
+        ImageFormatKind::Png => {
+            Box::new(image::codecs::png::PngDecoder::new(c).map_err(image_error)?)
+        }
     };
     Ok(decoder)
 }
@@ -392,6 +392,7 @@ fn luminance(image: DynamicImage) -> Result<GrayImage> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -414,7 +415,10 @@ mod tests {
         assert_eq!(g.as_raw(), &[196, 0]);
         let mut la = image::GrayAlphaImage::new(1, 1);
         la.put_pixel(0, 0, image::LumaA([200, 3]));
-        assert_eq!(luminance(DynamicImage::ImageLumaA8(la)).unwrap().as_raw(), &[200]);
+        assert_eq!(
+            luminance(DynamicImage::ImageLumaA8(la)).unwrap().as_raw(),
+            &[200]
+        );
     }
 
     #[test]

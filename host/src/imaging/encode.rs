@@ -52,9 +52,9 @@ impl PngCompression {
 
 /// The compression mend uses for every PNG it writes (results, mask overlays, thumbnails).
 ///
-/// Measured at 1024² on a photo-like image (see `benches/codec.rs` and the module report):
-/// `Fast` costs about as much time as `Fastest` but gives noticeably smaller files, while
-/// `Balanced` (zlib 6, IOPaint/Pillow's level) is 30–40× slower.
+/// Measured at 1024² on three photos (2-core machine, release build): `Fast` is 8–19 %
+/// smaller than `Fastest` for 1–2 ms more (6–7 ms vs 5–6 ms), while `Balanced` (zlib 6,
+/// Pillow's default) takes 160–240 ms for files at most 15 % smaller than `Fast`.
 pub const PNG_COMPRESSION: PngCompression = PngCompression::Fast;
 
 /// Encodes `rgb` (+ optional `alpha`) as `format`, writing `metadata` back where the format
@@ -180,7 +180,11 @@ fn encode_jpeg(rgb: &RgbImage, metadata: &ImageMetadata, quality: u8) -> Result<
             unit: jpeg_encoder::PixelDensityUnit::Inches,
         });
     }
-    if let Some(exif) = metadata.exif.as_deref().filter(|e| e.len() <= MAX_JPEG_EXIF) {
+    if let Some(exif) = metadata
+        .exif
+        .as_deref()
+        .filter(|e| e.len() <= MAX_JPEG_EXIF)
+    {
         encoder.add_exif_metadata(exif).map_err(jpeg_error)?;
     }
     if let Some(icc) = &metadata.icc_profile {
@@ -254,6 +258,7 @@ fn encode_with_image(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -268,7 +273,13 @@ mod tests {
     fn empty_image_is_error() {
         let rgb = RgbImage::new(0, 0);
         assert!(matches!(
-            encode_image(&rgb, None, ImageFormatKind::Png, &ImageMetadata::default(), 90),
+            encode_image(
+                &rgb,
+                None,
+                ImageFormatKind::Png,
+                &ImageMetadata::default(),
+                90
+            ),
             Err(Error::ImageEncode(_))
         ));
     }
@@ -277,7 +288,13 @@ mod tests {
     fn jpeg_side_limit() {
         let rgb = RgbImage::new(70_000, 1);
         assert!(matches!(
-            encode_image(&rgb, None, ImageFormatKind::Jpeg, &ImageMetadata::default(), 90),
+            encode_image(
+                &rgb,
+                None,
+                ImageFormatKind::Jpeg,
+                &ImageMetadata::default(),
+                90
+            ),
             Err(Error::ImageEncode(_))
         ));
     }

@@ -41,6 +41,7 @@ pub fn mask_overlay_png(mask: &GrayImage) -> Result<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

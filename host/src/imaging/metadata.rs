@@ -56,7 +56,7 @@ fn locate_orientation(tiff: &[u8]) -> Option<(usize, bool, u16, u16)> {
         let field_type = read_u16(tiff, entry + 2, le)?;
         let value_at = entry + 8;
         let value = match field_type {
-            3 => read_u16(tiff, value_at, le)?,                         // SHORT
+            3 => read_u16(tiff, value_at, le)?,                      // SHORT
             4 => u16::try_from(read_u32(tiff, value_at, le)?).ok()?, // LONG (non-standard)
             _ => return None,
         };
@@ -223,7 +223,9 @@ fn decompress_text_chunk(kind: &[u8; 4], data: &[u8]) -> Option<String> {
     push_chunk(
         &mut mini,
         b"IDAT",
-        &[0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0, 0, 0x00, 0x02, 0x00, 0x01],
+        &[
+            0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0, 0, 0x00, 0x02, 0x00, 0x01,
+        ],
     )?;
     push_chunk(&mut mini, b"IEND", &[])?;
 
@@ -266,10 +268,9 @@ pub fn split_gen_info(text: &str) -> (String, String) {
 /// PNG `pHYs` (pixels per metre) → DPI; `None` when the unit is unspecified (aspect only).
 pub(crate) fn png_dpi(dims: &png::PixelDimensions) -> Option<(f64, f64)> {
     match dims.unit {
-        png::Unit::Meter if dims.xppu > 0 && dims.yppu > 0 => Some((
-            f64::from(dims.xppu) * 0.0254,
-            f64::from(dims.yppu) * 0.0254,
-        )),
+        png::Unit::Meter if dims.xppu > 0 && dims.yppu > 0 => {
+            Some((f64::from(dims.xppu) * 0.0254, f64::from(dims.yppu) * 0.0254))
+        }
         _ => None,
     }
 }
@@ -311,7 +312,7 @@ pub(crate) fn jpeg_dpi(bytes: &[u8]) -> Option<(f64, f64)> {
         pos += 1;
         match marker {
             0x01 | 0xd0..=0xd8 => continue, // no length
-            0xd9 | 0xda => return None,      // EOI / start of scan
+            0xd9 | 0xda => return None,     // EOI / start of scan
             _ => {}
         }
         let len = usize::from(read_u16(bytes, pos, false)?);
@@ -334,6 +335,7 @@ pub(crate) fn jpeg_dpi(bytes: &[u8]) -> Option<(f64, f64)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 pub(crate) mod tests {
     use super::*;
 
@@ -381,7 +383,10 @@ pub(crate) mod tests {
             let before = blob.clone();
             assert_eq!(reset_exif_orientation(&mut blob), Some(6));
             assert_eq!(exif_orientation(&blob), Some(1));
-            assert_eq!(image::metadata::Orientation::from_exif_chunk(&blob).map(|o| o.to_exif()), Some(1));
+            assert_eq!(
+                image::metadata::Orientation::from_exif_chunk(&blob).map(|o| o.to_exif()),
+                Some(1)
+            );
             // Only the two value bytes changed.
             let diff = before.iter().zip(&blob).filter(|(a, b)| a != b).count();
             assert_eq!(diff, 1);
@@ -421,7 +426,10 @@ pub(crate) mod tests {
             split_gen_info(text),
             ("a cat, best quality".into(), "ugly, blurry".into())
         );
-        assert_eq!(split_gen_info("  just a prompt \n"), ("just a prompt".into(), String::new()));
+        assert_eq!(
+            split_gen_info("  just a prompt \n"),
+            ("just a prompt".into(), String::new())
+        );
         assert_eq!(split_gen_info(""), (String::new(), String::new()));
         assert_eq!(
             split_gen_info("Negative prompt: x\nNegative prompt: y"),
@@ -472,7 +480,11 @@ pub(crate) mod tests {
         let mut p = PNG_SIGNATURE.to_vec();
         p.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, b't', b'E', b'X', b't']);
         assert_eq!(read_png_parameters(&p), None);
-        assert!(icc_is_rgb(&[&[0u8; 16][..], b"RGB ", &[0u8; 108][..]].concat()));
-        assert!(!icc_is_rgb(&[&[0u8; 16][..], b"CMYK", &[0u8; 108][..]].concat()));
+        assert!(icc_is_rgb(
+            &[&[0u8; 16][..], b"RGB ", &[0u8; 108][..]].concat()
+        ));
+        assert!(!icc_is_rgb(
+            &[&[0u8; 16][..], b"CMYK", &[0u8; 108][..]].concat()
+        ));
     }
 }

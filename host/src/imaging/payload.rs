@@ -94,6 +94,7 @@ fn decode_lenient(input: &[u8]) -> Result<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -130,7 +131,10 @@ mod tests {
     #[test]
     fn whitespace_and_url_safe() {
         assert_eq!(decode_payload("  aGVs\nbG8h\r\nPw= =\n").unwrap(), HELLO);
-        assert_eq!(decode_payload("data:image/png;base64,aGVs bG8h Pw").unwrap(), HELLO);
+        assert_eq!(
+            decode_payload("data:image/png;base64,aGVs bG8h Pw").unwrap(),
+            HELLO
+        );
         // 0xfb 0xff -> "+/8" standard, "-_8" url-safe
         assert_eq!(decode_payload("-_8").unwrap(), vec![0xfb, 0xff]);
         assert_eq!(decode_payload("+/8=").unwrap(), vec![0xfb, 0xff]);

@@ -69,8 +69,7 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageFormatKind> {
         Some(ImageFormatKind::Jpeg)
     } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
         Some(ImageFormatKind::Gif)
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP")
-    {
+    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         Some(ImageFormatKind::Webp)
     } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         Some(ImageFormatKind::Tiff)
@@ -82,14 +81,21 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageFormatKind> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn magic_bytes() {
         assert_eq!(sniff(&PNG_SIGNATURE), Some(ImageFormatKind::Png));
-        assert_eq!(sniff(&[0xff, 0xd8, 0xff, 0xe1]), Some(ImageFormatKind::Jpeg));
-        assert_eq!(sniff(&[0xff, 0xd8, 0xff, 0xee]), Some(ImageFormatKind::Jpeg));
+        assert_eq!(
+            sniff(&[0xff, 0xd8, 0xff, 0xe1]),
+            Some(ImageFormatKind::Jpeg)
+        );
+        assert_eq!(
+            sniff(&[0xff, 0xd8, 0xff, 0xee]),
+            Some(ImageFormatKind::Jpeg)
+        );
         assert_eq!(sniff(b"GIF89a...."), Some(ImageFormatKind::Gif));
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(ImageFormatKind::Webp));
         assert_eq!(sniff(b"RIFF\0\0\0\0WAVEfmt "), None);

@@ -37,7 +37,11 @@ pub struct Thumbnail {
 /// both 0 means width 256. Results are at least 1 pixel.
 pub fn thumbnail_size(orig_w: u32, orig_h: u32, width: u32, height: u32) -> (u32, u32) {
     let (ow, oh) = (f64::from(orig_w.max(1)), f64::from(orig_h.max(1)));
-    let width = if width == 0 && height == 0 { 256 } else { width };
+    let width = if width == 0 && height == 0 {
+        256
+    } else {
+        width
+    };
     let to_u32 = |v: f64| {
         if v.is_finite() {
             v.clamp(1.0, f64::from(u32::MAX)) as u32
@@ -117,7 +121,11 @@ fn fit_crop(iw: u32, ih: u32, tw: u32, th: u32) -> (u32, u32, u32, u32) {
 }
 
 /// Centre-crops to the aspect ratio of `tw`×`th` and resizes with Lanczos3.
-fn fit<P>(image: &image::ImageBuffer<P, Vec<u8>>, tw: u32, th: u32) -> image::ImageBuffer<P, Vec<u8>>
+fn fit<P>(
+    image: &image::ImageBuffer<P, Vec<u8>>,
+    tw: u32,
+    th: u32,
+) -> image::ImageBuffer<P, Vec<u8>>
 where
     P: image::Pixel<Subpixel = u8> + 'static,
 {
@@ -136,6 +144,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

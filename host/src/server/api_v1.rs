@@ -32,10 +32,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/gen-info", post(files::gen_info))
         .route("/api/v1/medias", get(media::medias))
         .route("/api/v1/media_file", get(media::media_file))
-        .route("/api/v1/media_thumbnail_file", get(media::media_thumbnail_file))
-        .route("/api/v1/run_plugin_gen_mask", post(plugins::run_plugin_gen_mask))
-        .route("/api/v1/run_plugin_gen_image", post(plugins::run_plugin_gen_image))
-        .route("/api/v1/switch_plugin_model", post(plugins::switch_plugin_model))
+        .route(
+            "/api/v1/media_thumbnail_file",
+            get(media::media_thumbnail_file),
+        )
+        .route(
+            "/api/v1/run_plugin_gen_mask",
+            post(plugins::run_plugin_gen_mask),
+        )
+        .route(
+            "/api/v1/run_plugin_gen_image",
+            post(plugins::run_plugin_gen_image),
+        )
+        .route(
+            "/api/v1/switch_plugin_model",
+            post(plugins::switch_plugin_model),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
 }
 

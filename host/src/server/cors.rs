@@ -59,10 +59,19 @@ mod tests {
     #[test]
     fn local_rule_allows_loopback_on_any_port_only() {
         let rules = vec!["local".to_owned()];
-        for ok in ["http://localhost:5173", "http://127.0.0.1:8080", "https://[::1]:1"] {
+        for ok in [
+            "http://localhost:5173",
+            "http://127.0.0.1:8080",
+            "https://[::1]:1",
+        ] {
             assert!(origin_allowed(&rules, ok), "{ok}");
         }
-        for bad in ["http://evil.com", "http://localhost.evil.com", "null", "file://x"] {
+        for bad in [
+            "http://evil.com",
+            "http://localhost.evil.com",
+            "null",
+            "file://x",
+        ] {
             assert!(!origin_allowed(&rules, bad), "{bad}");
         }
     }

@@ -90,7 +90,8 @@ impl From<Error> for ApiError {
             | Error::MissingPath(_)
             | Error::Task(_) => (S::INTERNAL_SERVER_ERROR, "InternalError"),
         };
-        let detail = if status.is_server_error() && status != S::SERVICE_UNAVAILABLE
+        let detail = if status.is_server_error()
+            && status != S::SERVICE_UNAVAILABLE
             && status != S::NOT_IMPLEMENTED
         {
             tracing::error!(error = %err, "request failed");

@@ -48,6 +48,5 @@ pub struct ApiDoc;
 
 /// Routes serving the document and the Swagger UI page.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
 }

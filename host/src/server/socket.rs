@@ -40,9 +40,14 @@ async fn forward(io: &SocketIo, event: EngineEvent) {
     let sent = match event {
         EngineEvent::Progress { job_id, fraction } => {
             let step = progress_step(fraction);
-            let a = io.emit("diffusion_progress", &json!({ "step": step })).await;
+            let a = io
+                .emit("diffusion_progress", &json!({ "step": step }))
+                .await;
             let b = io
-                .emit("mend_progress", &json!({ "job_id": job_id, "progress": fraction }))
+                .emit(
+                    "mend_progress",
+                    &json!({ "job_id": job_id, "progress": fraction }),
+                )
                 .await;
             a.and(b)
         }

@@ -1,6 +1,8 @@
 //! Shared helpers for the host's integration tests: a real server on a free loopback port,
 //! and generated test images.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #![allow(dead_code)]
 
 use std::io::Cursor;
@@ -114,14 +116,22 @@ pub fn photo(width: u32, height: u32) -> RgbImage {
         let r = (x * 255 / width.max(1)) as u8;
         let g = (y * 255 / height.max(1)) as u8;
         let b = (((x + y) % 64) * 2) as u8;
-        Rgb([r.saturating_add(n as u8), g.saturating_add(n as u8), b.saturating_add(n as u8)])
+        Rgb([
+            r.saturating_add(n as u8),
+            g.saturating_add(n as u8),
+            b.saturating_add(n as u8),
+        ])
     })
 }
 
 /// A mask with a filled rectangle `[x0, x1) × [y0, y1)` (255) on black.
 pub fn rect_mask(width: u32, height: u32, x0: u32, y0: u32, x1: u32, y1: u32) -> GrayImage {
     GrayImage::from_fn(width, height, |x, y| {
-        Luma([if x >= x0 && x < x1 && y >= y0 && y < y1 { 255 } else { 0 }])
+        Luma([if x >= x0 && x < x1 && y >= y0 && y < y1 {
+            255
+        } else {
+            0
+        }])
     })
 }
 

@@ -40,6 +40,16 @@ pub(crate) const NB_DOWN: u8 = 8;
 /// [`Grid::nb`] bit: the upper neighbour is known.
 pub(crate) const NB_UP: u8 = 16;
 
+/// [`Grid::nb`]: all five bits.
+const NB_ALL: u8 = NB_SELF | NB_RIGHT | NB_LEFT | NB_DOWN | NB_UP;
+
+/// [`Grid`]'s reach class: more than `radius + 2` from the hole.
+const FAR_AWAY: u8 = 0;
+/// [`Grid`]'s reach class: within `radius + 2` of the hole.
+const NEAR: u8 = 1;
+/// [`Grid`]'s reach class: within `radius` of the hole.
+const RING: u8 = 2;
+
 /// OpenCV's "far away" arrival time for every pixel the marches never reach.
 const FAR: f32 = 1.0e6;
 
@@ -86,6 +96,9 @@ pub(crate) struct Grid {
     pub cols: EdgeMap,
     /// The initial band in raster order.
     band: Vec<usize>,
+    /// Per pixel: [`RING`] within Chebyshev distance `radius` of the hole (the hole included),
+    /// [`NEAR`] within `radius + 2`, else [`FAR_AWAY`] (never read by either algorithm).
+    reach: Vec<u8>,
     /// Number of pixels to fill.
     pub to_fill: usize,
 }
@@ -119,7 +132,9 @@ impl EdgeMap {
         let to_grid = |img: isize| -> usize {
             // Clamp into the image, then into the grid's real pixels (1..=len-2).
             let img = img.clamp(0, last as isize) as usize;
-            let k = (img + 1).saturating_sub(origin).clamp(1, len.saturating_sub(2).max(1));
+            let k = (img + 1)
+                .saturating_sub(origin)
+                .clamp(1, len.saturating_sub(2).max(1));
             k * stride
         };
         let mut map = Self {
@@ -180,20 +195,12 @@ impl Grid {
         let n = pw * ph;
 
         let mut flags = vec![KNOWN; n];
-        let mut color = vec![[0.0f32; 4]; n];
-        let img_raw = image.as_raw();
         let mut to_fill = 0;
         for y in 0..rh {
             let iy = y0 + y;
-            let src = img_raw.get((iy * iw + x0) * 3..(iy * iw + x1 + 1) * 3).unwrap_or(&[]);
-            let dst_start = (y + 1) * pw + 1;
-            let dst = color.get_mut(dst_start..dst_start + rw).unwrap_or(&mut []);
-            for (d, s) in dst.iter_mut().zip(src.chunks_exact(3)) {
-                if let [r, g, b] = *s {
-                    *d = [f32::from(r), f32::from(g), f32::from(b), 0.0];
-                }
-            }
-            let frow = flags.get_mut((y + 1) * pw + 1..(y + 1) * pw + 1 + rw).unwrap_or(&mut []);
+            let frow = flags
+                .get_mut((y + 1) * pw + 1..(y + 1) * pw + 1 + rw)
+                .unwrap_or(&mut []);
             for (x, f) in frow.iter_mut().enumerate() {
                 if selected(x0 + x, iy) {
                     *f = INSIDE;
@@ -201,36 +208,56 @@ impl Grid {
                 }
             }
         }
+        let reach = reach_classes(&flags, pw, ph, radius);
 
-        // The band: known pixels 4-adjacent to the hole, in raster order (OpenCV's insertion
-        // order). The frame is never part of it.
-        let mut band = Vec::new();
-        let mut t = vec![FAR; n];
-        for k in 1..ph - 1 {
-            for l in 1..pw - 1 {
-                let p = k * pw + l;
-                if flags[p] == KNOWN
-                    && (flags[p - 1] == INSIDE
-                        || flags[p + 1] == INSIDE
-                        || flags[p - pw] == INSIDE
-                        || flags[p + pw] == INSIDE)
+        // Colours and arrival times only where something can read them; the rest of the
+        // (zero-initialised, so lazily mapped) arrays is never touched.
+        let mut color = vec![[0.0f32; 4]; n];
+        let mut t = vec![0.0f32; n];
+        let img_raw = image.as_raw();
+        for y in 0..rh {
+            let iy = y0 + y;
+            let src = img_raw
+                .get((iy * iw + x0) * 3..(iy * iw + x1 + 1) * 3)
+                .unwrap_or(&[]);
+            let start = (y + 1) * pw + 1;
+            let dst = color.get_mut(start..start + rw).unwrap_or(&mut []);
+            let cls = reach.get(start..start + rw).unwrap_or(&[]);
+            for ((d, s), &c) in dst.iter_mut().zip(src.chunks_exact(3)).zip(cls) {
+                if c != FAR_AWAY
+                    && let [r, g, b] = *s
                 {
-                    band.push(p);
-                    t[p] = 0.0;
+                    *d = [f32::from(r), f32::from(g), f32::from(b), 0.0];
                 }
             }
         }
+        for (tv, &c) in t.iter_mut().zip(&reach) {
+            if c != FAR_AWAY {
+                *tv = FAR;
+            }
+        }
 
+        // The band: known pixels 4-adjacent to the hole, in raster order (OpenCV's insertion
+        // order). The frame is never part of it. `nb` for every pixel that can be a source.
+        let mut band = Vec::new();
         let mut nb = vec![0u8; n];
         for k in 1..ph - 1 {
             for l in 1..pw - 1 {
                 let p = k * pw + l;
+                if reach[p] == FAR_AWAY {
+                    continue;
+                }
                 let known = |q: usize, bit: u8| if flags[q] == INSIDE { 0 } else { bit };
-                nb[p] = known(p, NB_SELF)
+                let bits = known(p, NB_SELF)
                     | known(p + 1, NB_RIGHT)
                     | known(p - 1, NB_LEFT)
                     | known(p + pw, NB_DOWN)
                     | known(p - pw, NB_UP);
+                nb[p] = bits;
+                if bits & NB_SELF != 0 && bits != NB_ALL {
+                    band.push(p);
+                    t[p] = 0.0;
+                }
             }
         }
 
@@ -246,6 +273,7 @@ impl Grid {
             rows: EdgeMap::new(ph, y0, ih, pw),
             cols: EdgeMap::new(pw, x0, iw, 1),
             band,
+            reach,
             to_fill,
         })
     }
@@ -260,54 +288,28 @@ impl Grid {
     }
 
     /// Telea's outward march: solves the distance equation over the known pixels within
-    /// Chebyshev distance `radius` of the hole, starting from the band, and stores those
+    /// Chebyshev distance `radius` (the grid's) of the hole, starting from the band, and stores those
     /// distances negated in [`Grid::t`] (the band gets `-0`).
-    pub(crate) fn march_outward(&mut self, radius: usize) {
+    pub(crate) fn march_outward(&mut self) {
         let (pw, ph) = (self.pw, self.ph);
-        // `near`: within Chebyshev distance `radius` of a hole pixel (separable dilation by a
-        // (2r+1)² square, done with distance-to-last-hit sweeps).
-        let mut near = vec![false; pw * ph];
-        let mut line = vec![false; pw];
-        for k in 0..ph {
-            let row = &self.flags[k * pw..(k + 1) * pw];
-            dilate_line(row.iter().map(|&f| f == INSIDE), radius, &mut line);
-            near[k * pw..(k + 1) * pw].copy_from_slice(&line);
-        }
-        // Vertical pass, row by row: rows since the last hit above / below each column.
-        let mut since = vec![usize::MAX; pw];
-        let mut down = vec![false; pw * ph];
-        for k in 0..ph {
-            for l in 0..pw {
-                since[l] = if near[k * pw + l] { 0 } else { since[l].saturating_add(1) };
-                down[k * pw + l] = since[l] <= radius;
-            }
-        }
-        since.fill(usize::MAX);
-        for k in (0..ph).rev() {
-            for l in 0..pw {
-                since[l] = if near[k * pw + l] { 0 } else { since[l].saturating_add(1) };
-                down[k * pw + l] |= since[l] <= radius;
-            }
-        }
-        let near = down;
-
         // Region flags for the march: the ring (minus the band and the frame) is "inside", every
         // other pixel (the hole included, with T = 10⁶) is known.
         let mut f = vec![KNOWN; pw * ph];
         for k in 1..ph - 1 {
             for l in 1..pw - 1 {
                 let p = k * pw + l;
-                if near[p] && self.flags[p] == KNOWN && self.t[p] != 0.0 {
+                if self.reach[p] == RING && self.flags[p] == KNOWN && self.t[p] != 0.0 {
                     f[p] = INSIDE;
                 }
             }
         }
-        drop(near);
 
         let mut front = self.band_front();
         let t = &mut self.t;
+        let mut changed = Vec::new();
         while let Some(p) = front.pop() {
             f[p] = CHANGE;
+            changed.push(p);
             for q in [p - pw, p - 1, p + pw, p + 1] {
                 if f[q] == INSIDE {
                     let dist = arrival(&f, t, q, pw);
@@ -317,10 +319,8 @@ impl Grid {
                 }
             }
         }
-        for (tv, &fv) in t.iter_mut().zip(&f) {
-            if fv == CHANGE {
-                *tv = -*tv;
-            }
+        for p in changed {
+            t[p] = -t[p];
         }
     }
 
@@ -353,7 +353,7 @@ impl Grid {
                     self.nb[q + pw] |= NB_UP;
                     front.push(q, dist);
                     filled += 1;
-                    if filled % REPORT_EVERY == 0 && !progress(filled as f32 / total) {
+                    if filled.is_multiple_of(REPORT_EVERY) && !progress(filled as f32 / total) {
                         return Err(Stopped);
                     }
                 }
@@ -399,20 +399,66 @@ pub(crate) fn to_u8(v: f32) -> u8 {
     ((v.clamp(0.0, 255.0) + MAGIC) - MAGIC) as u8
 }
 
-/// Marks every position within `radius` of a `true` input in `out` (1-D dilation).
-fn dilate_line(input: impl DoubleEndedIterator<Item = bool> + Clone, radius: usize, out: &mut [bool]) {
-    // Forward sweep: distance since the last hit on the left.
-    let mut since = usize::MAX;
-    for (o, v) in out.iter_mut().zip(input.clone()) {
-        since = if v { 0 } else { since.saturating_add(1) };
-        *o = since <= radius;
+/// Classifies every grid pixel by its Chebyshev distance to the hole: [`RING`] (≤ `radius`),
+/// [`NEAR`] (≤ `radius + 2`) or [`FAR_AWAY`]. Separable: a horizontal distance per row, then
+/// row-major vertical sweeps counting rows since the last row close enough horizontally.
+fn reach_classes(flags: &[u8], pw: usize, ph: usize, radius: usize) -> Vec<u8> {
+    // `radius` ≤ 100, so both thresholds fit a `u16` with room for saturation.
+    let ring = radius.min(1000) as u16;
+    let near = ring + 2;
+    let mut hd = vec![u16::MAX; pw * ph];
+    for (row, out) in flags.chunks_exact(pw).zip(hd.chunks_exact_mut(pw)) {
+        let mut since = u16::MAX;
+        for (o, &f) in out.iter_mut().zip(row) {
+            since = if f == INSIDE {
+                0
+            } else {
+                since.saturating_add(1)
+            };
+            *o = since;
+        }
+        let mut since = u16::MAX;
+        for (o, &f) in out.iter_mut().zip(row).rev() {
+            since = if f == INSIDE {
+                0
+            } else {
+                since.saturating_add(1)
+            };
+            *o = (*o).min(since);
+        }
     }
-    // Backward sweep: hits on the right.
-    let mut since = usize::MAX;
-    for (o, v) in out.iter_mut().rev().zip(input.rev()) {
-        since = if v { 0 } else { since.saturating_add(1) };
-        *o |= since <= radius;
+    let mut class = vec![FAR_AWAY; pw * ph];
+    let mut s_ring = vec![u16::MAX; pw];
+    let mut s_near = vec![u16::MAX; pw];
+    let sweep = |k: usize, class: &mut [u8], s_ring: &mut [u16], s_near: &mut [u16]| {
+        let (row, out) = (&hd[k * pw..(k + 1) * pw], &mut class[k * pw..(k + 1) * pw]);
+        for (((o, &h), sr), sn) in out
+            .iter_mut()
+            .zip(row)
+            .zip(s_ring.iter_mut())
+            .zip(s_near.iter_mut())
+        {
+            *sr = if h <= ring { 0 } else { sr.saturating_add(1) };
+            *sn = if h <= near { 0 } else { sn.saturating_add(1) };
+            let c = if *sr <= ring {
+                RING
+            } else if *sn <= near {
+                NEAR
+            } else {
+                FAR_AWAY
+            };
+            *o = (*o).max(c);
+        }
+    };
+    for k in 0..ph {
+        sweep(k, &mut class, &mut s_ring, &mut s_near);
     }
+    s_ring.fill(u16::MAX);
+    s_near.fill(u16::MAX);
+    for k in (0..ph).rev() {
+        sweep(k, &mut class, &mut s_ring, &mut s_near);
+    }
+    class
 }
 
 /// The arrival time at hole pixel `q` from its four neighbours (OpenCV's `min4` of four
@@ -460,7 +506,10 @@ pub(crate) struct Front {
 
 impl Front {
     fn with_capacity(n: usize) -> Self {
-        Self { heap: BinaryHeap::with_capacity(n), seq: 0 }
+        Self {
+            heap: BinaryHeap::with_capacity(n),
+            seq: 0,
+        }
     }
 
     /// Pushes `p` with arrival time `t` (never negative, so its bit pattern orders like the
@@ -471,12 +520,100 @@ impl Front {
         // Key: T's bits above the push sequence. The sequence wraps only after 2³² pushes,
         // which would merely change the order of equal-T ties.
         let bits = (t + 0.0).max(0.0).to_bits();
-        self.heap.push(Reverse(((u64::from(bits) << 32) | u64::from(self.seq), p)));
+        self.heap
+            .push(Reverse(((u64::from(bits) << 32) | u64::from(self.seq), p)));
         self.seq = self.seq.wrapping_add(1);
     }
 
     #[inline]
     fn pop(&mut self) -> Option<usize> {
         self.heap.pop().map(|Reverse((_, p))| p)
+    }
+}
+
+/// Four `f32` lanes (R, G, B and a spare) with lane-wise arithmetic written so that LLVM turns
+/// it into SIMD instructions. Every operation is the IEEE operation per lane, so results are
+/// identical to scalar code.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct F4(pub [f32; 4]);
+
+impl F4 {
+    /// All lanes set to `v`.
+    #[inline(always)]
+    pub(crate) fn splat(v: f32) -> Self {
+        Self([v; 4])
+    }
+
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(f32, f32) -> f32) -> Self {
+        let (a, b) = (self.0, o.0);
+        Self([f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])])
+    }
+
+    /// Lane-wise absolute value.
+    #[inline(always)]
+    pub(crate) fn abs(self) -> Self {
+        let a = self.0;
+        Self([a[0].abs(), a[1].abs(), a[2].abs(), a[3].abs()])
+    }
+
+    /// Lane-wise square root.
+    #[inline(always)]
+    pub(crate) fn sqrt(self) -> Self {
+        let a = self.0;
+        Self([a[0].sqrt(), a[1].sqrt(), a[2].sqrt(), a[3].sqrt()])
+    }
+
+    /// Lane-wise `if self ≤ limit { a } else { b }`, as bit masks so that it stays
+    /// branch-free (and both sides are always computed).
+    #[inline(always)]
+    pub(crate) fn select_le(self, limit: f32, a: Self, b: Self) -> Self {
+        let (s, a, b) = (self.0, a.0, b.0);
+        let pick = |i: usize| {
+            let m = 0u32.wrapping_sub(u32::from(s[i] <= limit));
+            f32::from_bits((m & a[i].to_bits()) | (!m & b[i].to_bits()))
+        };
+        Self([pick(0), pick(1), pick(2), pick(3)])
+    }
+}
+
+impl std::ops::Add for F4 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip(o, |a, b| a + b)
+    }
+}
+
+impl std::ops::Sub for F4 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.zip(o, |a, b| a - b)
+    }
+}
+
+impl std::ops::Mul for F4 {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        self.zip(o, |a, b| a * b)
+    }
+}
+
+impl std::ops::Div for F4 {
+    type Output = Self;
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        self.zip(o, |a, b| a / b)
+    }
+}
+
+impl std::ops::Neg for F4 {
+    type Output = Self;
+    #[inline(always)]
+    fn neg(self) -> Self {
+        let a = self.0;
+        Self([-a[0], -a[1], -a[2], -a[3]])
     }
 }

@@ -10,7 +10,7 @@
 
 use image::{GrayImage, RgbImage};
 
-use super::fmm::{Grid, NB_DOWN, NB_RIGHT, NB_SELF, Stopped, effective_radius};
+use super::fmm::{F4, Grid, NB_DOWN, NB_RIGHT, NB_SELF, Stopped, effective_radius};
 use crate::{Error, Progress, Result};
 
 /// Fills the pixels where `mask != 0` with OpenCV's Navier–Stokes-named method and `radius`
@@ -58,7 +58,12 @@ fn offsets(radius: usize) -> Vec<Offset> {
                 continue;
             }
             let l2 = len2 as f32;
-            v.push(Offset { dk, dl, dst: 1.0 / (l2 * l2 + 1.0), len2: l2 });
+            v.push(Offset {
+                dk,
+                dl,
+                dst: 1.0 / (l2 * l2 + 1.0),
+                len2: l2,
+            });
         }
     }
     v
@@ -123,7 +128,11 @@ fn taps_edge(g: &Grid, q: usize, k: usize, l: usize, nb: u8) -> Taps {
         2 => [mid, prev, mid, prev],
         _ => [q, q, q, q],
     };
-    Taps { own: q, v: pick(nb / NB_DOWN, vd, vmid, vu), h: pick(nb / NB_RIGHT, hr, hmid, hl) }
+    Taps {
+        own: q,
+        v: pick(nb / NB_DOWN, vd, vmid, vu),
+        h: pick(nb / NB_RIGHT, hr, hmid, hl),
+    }
 }
 
 /// Computes the colour of hole pixel `p` from the known pixels around it.
@@ -134,8 +143,8 @@ fn fill(g: &mut Grid, p: usize, offsets: &[Offset], radius: usize) {
     let i = p / pw;
     let j = p % pw;
 
-    let mut ia = [0.0f32; 4];
-    let mut s = [1.0e-20f32; 4];
+    let mut ia = F4::default();
+    let mut s = F4::splat(1.0e-20);
 
     let interior = i > radius + 1 && j > radius + 1 && i + radius + 2 < g.ph && j + radius + 2 < pw;
     for o in offsets {
@@ -151,27 +160,29 @@ fn fill(g: &mut Grid, p: usize, offsets: &[Offset], radius: usize) {
         }
         let rx = o.dl as f32;
         let ry = o.dk as f32;
-        let tp = if interior { taps_interior(q, nb, pw) } else { taps_edge(g, q, k, l, nb) };
-        let own = col[tp.own];
-        let [v1, v2, v3, v4] = tp.v.map(|x| col[x]);
-        let [h1, h2, h3, h4] = tp.h.map(|x| col[x]);
-        for c in 0..4 {
-            // OpenCV's gradI.x (negated vertical variation) and gradI.y (horizontal).
-            let gx = -((v1[c] - v2[c]).abs() + (v3[c] - v4[c]).abs());
-            let gy = (h1[c] - h2[c]).abs() + (h3[c] - h4[c]).abs();
-            let dot = rx * gx + ry * gy;
-            let cos = (dot / (o.len2 * (gx * gx + gy * gy)).sqrt()).abs();
-            let dir = if dot.abs() <= 0.01 { 0.000_001 } else { cos };
-            let w = o.dst * dir;
-            ia[c] += w * own[c];
-            s[c] += w;
-        }
+        let tp = if interior {
+            taps_interior(q, nb, pw)
+        } else {
+            taps_edge(g, q, k, l, nb)
+        };
+        let own = F4(col[tp.own]);
+        let [v1, v2, v3, v4] = tp.v.map(|x| F4(col[x]));
+        let [h1, h2, h3, h4] = tp.h.map(|x| F4(col[x]));
+        // OpenCV's gradI.x (negated vertical variation) and gradI.y (horizontal).
+        let gx = -((v1 - v2).abs() + (v3 - v4).abs());
+        let gy = (h1 - h2).abs() + (h3 - h4).abs();
+        let dot = F4::splat(rx) * gx + F4::splat(ry) * gy;
+        let cos = (dot / (F4::splat(o.len2) * (gx * gx + gy * gy)).sqrt()).abs();
+        let dir = dot.abs().select_le(0.01, F4::splat(0.000_001), cos);
+        let w = F4::splat(o.dst) * dir;
+        ia = ia + w * own;
+        s = s + w;
     }
 
     let mut v = [0.0f32; 4];
-    for c in 0..3 {
-        let x = f64::from(ia[c]) / f64::from(s[c]);
-        v[c] = (x.round_ties_even().clamp(0.0, 255.0)) as f32;
+    for ((o, &a), &w) in v.iter_mut().zip(&ia.0).zip(&s.0).take(3) {
+        // OpenCV: saturate_cast<uchar>((double)Ia / s), rounding half to even.
+        *o = (f64::from(a) / f64::from(w)).round_ties_even().clamp(0.0, 255.0) as f32;
     }
     g.color[p] = v;
 }
@@ -201,7 +212,11 @@ mod tests {
     fn flat_grey_with_big_hole_stays_flat() {
         let img = RgbImage::from_pixel(128, 96, Rgb([100, 100, 100]));
         let mask = GrayImage::from_fn(128, 96, |x, y| {
-            Luma([if (16..112).contains(&x) && (10..90).contains(&y) { 255 } else { 0 }])
+            Luma([if (16..112).contains(&x) && (10..90).contains(&y) {
+                255
+            } else {
+                0
+            }])
         });
         let out = inpaint(&img, &mask, 4);
         assert!(out.pixels().all(|p| *p == Rgb([100, 100, 100])));
@@ -211,7 +226,11 @@ mod tests {
     fn border_masks_keep_unmasked_pixels() {
         let img = RgbImage::from_fn(33, 21, |x, y| Rgb([(x * 7) as u8, (y * 11) as u8, 200]));
         let mask = GrayImage::from_fn(33, 21, |x, y| {
-            Luma([if x == 0 || y == 20 || x == 32 || (x == y) { 255 } else { 0 }])
+            Luma([if x == 0 || y == 20 || x == 32 || (x == y) {
+                255
+            } else {
+                0
+            }])
         });
         let out = inpaint(&img, &mask, 5);
         for (x, y, m) in mask.enumerate_pixels() {

@@ -16,7 +16,9 @@
 
 use image::{GrayImage, RgbImage};
 
-use super::fmm::{Grid, INSIDE, NB_DOWN, NB_LEFT, NB_RIGHT, NB_SELF, NB_UP, Stopped, effective_radius, to_u8};
+use super::fmm::{
+    Grid, INSIDE, NB_DOWN, NB_LEFT, NB_RIGHT, NB_SELF, NB_UP, Stopped, effective_radius, to_u8,
+};
 use crate::{Error, Progress, Result};
 
 /// How filled pixels are stored while the hole is being filled.
@@ -53,7 +55,10 @@ pub fn inpaint_with(
     accumulation: Accumulation,
     progress: &dyn Progress,
 ) -> Result<RgbImage> {
-    run(image, mask, radius, accumulation, &mut |f| progress.report(f)).map_err(|Stopped| Error::Cancelled)
+    run(image, mask, radius, accumulation, &mut |f| {
+        progress.report(f)
+    })
+    .map_err(|Stopped| Error::Cancelled)
 }
 
 /// One weighting offset within the radius.
@@ -94,13 +99,15 @@ fn run(
     let Some(mut grid) = Grid::new(image, mask, radius) else {
         return Ok(out);
     };
-    grid.march_outward(radius);
+    grid.march_outward();
     let offsets = offsets(radius);
     let bias = match accumulation {
         Accumulation::Float => 0.0,
         Accumulation::OpenCv => 0.5,
     };
-    grid.march_inward(progress, |g, p, t_p| fill(g, p, t_p, &offsets, radius, accumulation, bias))?;
+    grid.march_inward(progress, |g, p, t_p| {
+        fill(g, p, t_p, &offsets, radius, accumulation, bias)
+    })?;
     grid.write_back(mask, &mut out);
     Ok(out)
 }
@@ -129,7 +136,15 @@ fn taps_interior(q: usize, nb: u8, pw: usize) -> Taps {
     let (xa, xb, xs) = DIFF[usize::from((nb / NB_RIGHT) & 3)];
     let (ya, yb, ys) = DIFF[usize::from((nb / NB_DOWN) & 3)];
     let at = |d: isize| q.wrapping_add_signed(d);
-    Taps { own: q, xa: at(xa), xb: at(xb), xs, ya: at(ya * pwi), yb: at(yb * pwi), ys }
+    Taps {
+        own: q,
+        xa: at(xa),
+        xb: at(xb),
+        xs,
+        ya: at(ya * pwi),
+        yb: at(yb * pwi),
+        ys,
+    }
 }
 
 /// Gradient taps of source `q` with OpenCV's edge arithmetic (see [`super::fmm::EdgeMap`]).
@@ -151,7 +166,15 @@ fn taps_edge(g: &Grid, q: usize, k: usize, l: usize, nb: u8) -> Taps {
         (false, true) => (rp + cm, rmm + cm, 1.0),
         (false, false) => (center, center, 0.0),
     };
-    Taps { own: q, xa, xb, xs, ya, yb, ys }
+    Taps {
+        own: q,
+        xa,
+        xb,
+        xs,
+        ya,
+        yb,
+        ys,
+    }
 }
 
 /// Computes the colour of hole pixel `p` (arrival time `t_p`) from the known pixels around it.
@@ -210,7 +233,11 @@ fn fill(
         }
         let w = (o.dst * lev * dir).abs();
 
-        let tp = if interior { taps_interior(q, nb, pw) } else { taps_edge(g, q, k, l, nb) };
+        let tp = if interior {
+            taps_interior(q, nb, pw)
+        } else {
+            taps_edge(g, q, k, l, nb)
+        };
         let (own, xa, xb, ya, yb) = (col[tp.own], col[tp.xa], col[tp.xb], col[tp.ya], col[tp.yb]);
         for c in 0..4 {
             let gix = (xa[c] - xb[c]) * tp.xs;
@@ -301,7 +328,10 @@ mod tests {
             }
         }
         let out = inpaint(&img, &mask, 4);
-        assert!(out.pixels().all(|p| p[0].abs_diff(100) <= 1), "float Telea drifted");
+        assert!(
+            out.pixels().all(|p| p[0].abs_diff(100) <= 1),
+            "float Telea drifted"
+        );
     }
 
     #[test]

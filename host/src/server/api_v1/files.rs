@@ -22,7 +22,9 @@ use crate::{Error, Result};
     ))]
 pub async fn input_image(State(state): State<AppState>) -> ApiResult<Response> {
     let Some(path) = state.config.input.as_deref().filter(|p| p.is_file()) else {
-        return Err(Error::NotFound("no input image: start mend with --input FILE".to_owned()).into());
+        return Err(
+            Error::NotFound("no input image: start mend with --input FILE".to_owned()).into(),
+        );
     };
     let bytes = tokio::fs::read(path)
         .await
@@ -63,7 +65,9 @@ async fn file_field(mut multipart: Multipart) -> Result<(String, Vec<u8>)> {
             return Ok((name, bytes.to_vec()));
         }
     }
-    Err(Error::BadRequest("multipart field `file` is required".to_owned()))
+    Err(Error::BadRequest(
+        "multipart field `file` is required".to_owned(),
+    ))
 }
 
 /// Saves an uploaded result into `--output-dir` under the upload's base name.
@@ -74,7 +78,10 @@ async fn file_field(mut multipart: Multipart) -> Result<(String, Vec<u8>)> {
         (status = 404, description = "Auto-saving is not enabled", body = crate::server::error::ErrorBody),
         (status = 422, description = "Bad name or not an image", body = crate::server::error::ErrorBody),
     ))]
-pub async fn save_image(State(state): State<AppState>, multipart: Multipart) -> ApiResult<Response> {
+pub async fn save_image(
+    State(state): State<AppState>,
+    multipart: Multipart,
+) -> ApiResult<Response> {
     let Some(dir) = state.config.output_dir.clone() else {
         return Err(Error::NotConfigured(
             "auto-saving is not enabled: start mend with --output-dir DIR".to_owned(),
@@ -102,7 +109,8 @@ pub(crate) fn safe_file_name(name: &str) -> Result<String> {
 /// Writes `bytes` to `dir/name` through a temporary file and a rename, so a reader never sees a
 /// half-written file and a crash never leaves a truncated one.
 fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let target: PathBuf = dir.join(name);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;

@@ -74,7 +74,10 @@ pub async fn inpaint(
     state.events().send(EngineEvent::Finished { job_id });
 
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static(format.mime())),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(format.mime()),
+        ),
         (HeaderName::from_static("x-seed"), HeaderValue::from(seed)),
     ];
     Ok((headers, bytes).into_response())
@@ -122,11 +125,19 @@ pub(crate) fn model_config(req: &InpaintRequest) -> Result<InpaintConfig> {
         )));
     }
     for (name, v) in [
-        ("controlnet_conditioning_scale", req.controlnet_conditioning_scale),
-        ("brushnet_conditioning_scale", req.brushnet_conditioning_scale),
+        (
+            "controlnet_conditioning_scale",
+            req.controlnet_conditioning_scale,
+        ),
+        (
+            "brushnet_conditioning_scale",
+            req.brushnet_conditioning_scale,
+        ),
     ] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(Error::BadRequest(format!("`{name}` must be in [0, 1], got {v}")));
+            return Err(Error::BadRequest(format!(
+                "`{name}` must be in [0, 1], got {v}"
+            )));
         }
     }
     if !(req.fitting_degree > 0.0 && req.fitting_degree <= 1.0) {
@@ -191,14 +202,32 @@ mod tests {
     #[test]
     fn out_of_range_fields_are_rejected() {
         let bad = [
-            InpaintRequest { sd_scale: 0.0, ..Default::default() },
-            InpaintRequest { sd_strength: 1.5, ..Default::default() },
-            InpaintRequest { cv2_radius: -1, ..Default::default() },
-            InpaintRequest { hd_strategy_crop_margin: -5, ..Default::default() },
-            InpaintRequest { fitting_degree: 0.0, ..Default::default() },
+            InpaintRequest {
+                sd_scale: 0.0,
+                ..Default::default()
+            },
+            InpaintRequest {
+                sd_strength: 1.5,
+                ..Default::default()
+            },
+            InpaintRequest {
+                cv2_radius: -1,
+                ..Default::default()
+            },
+            InpaintRequest {
+                hd_strategy_crop_margin: -5,
+                ..Default::default()
+            },
+            InpaintRequest {
+                fitting_degree: 0.0,
+                ..Default::default()
+            },
         ];
         for req in bad {
-            assert!(matches!(model_config(&req), Err(Error::BadRequest(_))), "{req:?}");
+            assert!(
+                matches!(model_config(&req), Err(Error::BadRequest(_))),
+                "{req:?}"
+            );
         }
     }
 

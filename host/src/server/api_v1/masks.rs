@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use mend_models::mask::{MaskOp, adjust_mask as adjust};
 
 use super::schema::{AdjustMaskRequest, AdjustOperation};
+use crate::Error;
 use crate::imaging;
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::{AppState, blocking};
-use crate::Error;
 
 /// Largest accepted kernel radius (the UI's slider goes to 100).
 const MAX_KERNEL_SIZE: i64 = 1000;

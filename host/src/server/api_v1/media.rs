@@ -141,7 +141,9 @@ fn list_dir(dir: &Path, limits: imaging::Limits) -> Result<Vec<MediasResponse>> 
             name,
             width,
             height,
-            ctime: meta.as_ref().map_or(0.0, |m| seconds(m.created().or_else(|_| m.modified()))),
+            ctime: meta
+                .as_ref()
+                .map_or(0.0, |m| seconds(m.created().or_else(|_| m.modified()))),
             mtime: meta.as_ref().map_or(0.0, |m| seconds(m.modified())),
         });
     }
@@ -205,12 +207,21 @@ pub async fn media_thumbnail_file(
     let source = resolve_inside(&dir, &q.filename)?;
     let cache_dir = state.config.data_dir.join("thumbnails");
     let limits = state.limits;
-    let thumb = blocking(move || cached_thumbnail(&source, &cache_dir, q.width, q.height, limits))
-        .await?;
+    let thumb =
+        blocking(move || cached_thumbnail(&source, &cache_dir, q.width, q.height, limits)).await?;
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static(thumb.format.mime())),
-        (HeaderName::from_static("x-width"), HeaderValue::from(thumb.width)),
-        (HeaderName::from_static("x-height"), HeaderValue::from(thumb.height)),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(thumb.format.mime()),
+        ),
+        (
+            HeaderName::from_static("x-width"),
+            HeaderValue::from(thumb.width),
+        ),
+        (
+            HeaderName::from_static("x-height"),
+            HeaderValue::from(thumb.height),
+        ),
     ];
     Ok((headers, thumb.bytes).into_response())
 }
@@ -230,10 +241,16 @@ fn cached_thumbnail(
     height: u32,
     limits: imaging::Limits,
 ) -> Result<CachedThumbnail> {
-    let meta =
-        std::fs::metadata(source).map_err(|e| Error::io(source.display().to_string(), e))?;
+    let meta = std::fs::metadata(source).map_err(|e| Error::io(source.display().to_string(), e))?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (source, meta.len(), seconds(meta.modified()).to_bits(), width, height).hash(&mut hasher);
+    (
+        source,
+        meta.len(),
+        seconds(meta.modified()).to_bits(),
+        width,
+        height,
+    )
+        .hash(&mut hasher);
     let key = format!("{:016x}", hasher.finish());
     let cached = cache_dir.join(format!("{key}.thumb"));
     if let Ok(bytes) = std::fs::read(&cached)
@@ -276,13 +293,24 @@ mod tests {
         std::fs::write(inner.join("a.png"), b"x").unwrap();
         std::fs::write(root.join("secret.png"), b"x").unwrap();
         assert!(resolve_inside(&inner, "a.png").is_ok());
-        for bad in ["../secret.png", "/etc/passwd", "sub/a.png", "..", ".", "", "missing.png"] {
+        for bad in [
+            "../secret.png",
+            "/etc/passwd",
+            "sub/a.png",
+            "..",
+            ".",
+            "",
+            "missing.png",
+        ] {
             assert!(resolve_inside(&inner, bad).is_err(), "{bad}");
         }
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(root.join("secret.png"), inner.join("link.png")).unwrap();
-            assert!(resolve_inside(&inner, "link.png").is_err(), "symlink escape");
+            assert!(
+                resolve_inside(&inner, "link.png").is_err(),
+                "symlink escape"
+            );
         }
         std::fs::remove_dir_all(&root).ok();
     }

@@ -5,8 +5,8 @@ use axum::extract::State;
 use mend_models::catalogue;
 
 use super::schema::{
-    INTERACTIVE_SEG_MODELS, ModelInfo, REALESRGAN_MODELS, REMOVE_BG_MODELS, SAMPLERS,
-    ServerConfig, SwitchModelRequest,
+    INTERACTIVE_SEG_MODELS, ModelInfo, REALESRGAN_MODELS, REMOVE_BG_MODELS, SAMPLERS, ServerConfig,
+    SwitchModelRequest,
 };
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;

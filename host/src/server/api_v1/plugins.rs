@@ -36,8 +36,6 @@ pub async fn run_plugin_gen_image(AppJson(req): AppJson<RunPluginRequest>) -> Ap
 #[utoipa::path(post, path = "/api/v1/switch_plugin_model", tag = "iopaint",
     request_body = SwitchPluginModelRequest,
     responses((status = 404, description = "Plugin not found", body = crate::server::error::ErrorBody)))]
-pub async fn switch_plugin_model(
-    AppJson(req): AppJson<SwitchPluginModelRequest>,
-) -> ApiResult<()> {
+pub async fn switch_plugin_model(AppJson(req): AppJson<SwitchPluginModelRequest>) -> ApiResult<()> {
     Err(plugin_not_found(&req.plugin_name))
 }
