@@ -2,7 +2,6 @@
 //! and generated test images.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
 #![allow(dead_code)]
 
 use std::io::Cursor;

@@ -617,3 +617,80 @@ impl std::ops::Neg for F4 {
         Self([-a[0], -a[1], -a[2], -a[3]])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_pops_by_time_then_push_order() {
+        let mut f = Front::with_capacity(4);
+        for (p, t) in [
+            (10, 1.5),
+            (11, 0.0),
+            (12, 1.5),
+            (13, 0.5),
+            (14, 1.5),
+            (15, -0.0),
+        ] {
+            f.push(p, t);
+        }
+        let order: Vec<usize> = std::iter::from_fn(|| f.pop()).collect();
+        assert_eq!(order, [11, 15, 13, 10, 12, 14]);
+    }
+
+    #[test]
+    fn reach_classes_are_chebyshev_bands() {
+        let (pw, ph) = (15, 11);
+        let mut flags = vec![KNOWN; pw * ph];
+        flags[5 * pw + 7] = INSIDE;
+        let class = reach_classes(&flags, pw, ph, 2);
+        for k in 0..ph {
+            for l in 0..pw {
+                let d = k.abs_diff(5).max(l.abs_diff(7));
+                let want = if d <= 2 {
+                    RING
+                } else if d <= 4 {
+                    NEAR
+                } else {
+                    FAR_AWAY
+                };
+                assert_eq!(class[k * pw + l], want, "({k}, {l})");
+            }
+        }
+    }
+
+    #[test]
+    fn to_u8_rounds_half_to_even_and_saturates() {
+        let cases = [
+            (0.5, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (254.5, 254),
+            (300.0, 255),
+            (-3.0, 0),
+            (f32::NAN, 0),
+        ];
+        for (v, want) in cases {
+            assert_eq!(to_u8(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn edge_map_shifts_only_on_the_image_edge() {
+        // A 5-row image, region = whole image: grid rows 1..=5 are image rows 0..=4.
+        let m = EdgeMap::new(7, 0, 5, 1);
+        // Top image row (grid 1): km = image row 1 (grid 2), km-1 = grid 1, kp = grid 1, kp+1 = 2.
+        assert_eq!((m.m[1], m.m_prev[1], m.p[1], m.p_next[1]), (2, 1, 1, 2));
+        // Interior row (grid 3): identity.
+        assert_eq!((m.m[3], m.m_prev[3], m.p[3], m.p_next[3]), (3, 2, 3, 4));
+        // Bottom image row (grid 5): kp = image row 3 (grid 4).
+        assert_eq!((m.m[5], m.m_prev[5], m.p[5], m.p_next[5]), (5, 4, 4, 5));
+        // One-pixel image: everything clamps onto the only row.
+        let one = EdgeMap::new(3, 0, 1, 1);
+        assert_eq!(
+            (one.m[1], one.m_prev[1], one.p[1], one.p_next[1]),
+            (1, 1, 1, 1)
+        );
+    }
+}

@@ -182,7 +182,9 @@ fn fill(g: &mut Grid, p: usize, offsets: &[Offset], radius: usize) {
     let mut v = [0.0f32; 4];
     for ((o, &a), &w) in v.iter_mut().zip(&ia.0).zip(&s.0).take(3) {
         // OpenCV: saturate_cast<uchar>((double)Ia / s), rounding half to even.
-        *o = (f64::from(a) / f64::from(w)).round_ties_even().clamp(0.0, 255.0) as f32;
+        *o = (f64::from(a) / f64::from(w))
+            .round_ties_even()
+            .clamp(0.0, 255.0) as f32;
     }
     g.color[p] = v;
 }
