@@ -89,7 +89,7 @@ fs.mkdirSync(OUT_DIR, { recursive: true });
 
 // Known mend incompatibilities: reported as warnings (failures with E2E_STRICT=1). Remove an
 // entry once it is fixed so a regression fails the run.
-const KNOWN_ISSUES = new Set(['inputimage-filename']);
+const KNOWN_ISSUES = new Set([]);
 
 const failures = [];
 const warnings = [];

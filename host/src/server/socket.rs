@@ -17,7 +17,8 @@ pub const PROGRESS_STEPS: u32 = 100;
 
 /// Creates the Socket.IO layer and starts forwarding engine events to all clients.
 pub fn layer(events: &EventBus) -> SocketIoLayer {
-    let (layer, io) = SocketIo::new_layer();
+    // python-engineio's default payload limit, which IOPaint announces in its handshake.
+    let (layer, io) = SocketIo::builder().max_payload(1_000_000).build_layer();
     io.ns("/", async |socket: SocketRef| {
         tracing::debug!(sid = %socket.id, "socket.io client connected");
     });

@@ -30,12 +30,9 @@ pub async fn input_image(State(state): State<AppState>) -> ApiResult<Response> {
         .await
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
     let mime = mime_guess::from_path(path).first_or_octet_stream();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().replace(['"', '\\', '\r', '\n'], "_"))
-        .unwrap_or_else(|| "input".to_owned());
-    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{name}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("inline"));
+    let disposition =
+        HeaderValue::from_str(&format!("inline; filename={}", disposition_file_name(path)))
+            .unwrap_or_else(|_| HeaderValue::from_static("inline"));
     let content_type = HeaderValue::from_str(mime.essence_str())
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     Ok((
@@ -47,6 +44,31 @@ pub async fn input_image(State(state): State<AppState>) -> ApiResult<Response> {
         bytes,
     )
         .into_response())
+}
+
+/// The file name for `Content-Disposition`, unquoted: IOPaint's UI takes everything after
+/// `filename=` up to a `;` literally, so quotes would end up in the name it saves under.
+/// Characters that would break that parsing, and non-ASCII names, are replaced.
+fn disposition_file_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == ' ' || (c.is_ascii_graphic() && !matches!(c, ';' | '"' | '\\' | ',')) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.trim().is_empty() {
+        "inputImage".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 /// Reads the multipart field `file`: its file name and bytes.
@@ -141,6 +163,20 @@ pub async fn gen_info(multipart: Multipart) -> ApiResult<Json<GenInfoResponse>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disposition_names_are_unquoted_and_safe() {
+        assert_eq!(disposition_file_name(Path::new("/x/in.png")), "in.png");
+        assert_eq!(
+            disposition_file_name(Path::new("/x/my photo.jpg")),
+            "my photo.jpg"
+        );
+        assert_eq!(
+            disposition_file_name(Path::new("/x/a;b\"c.png")),
+            "a_b_c.png"
+        );
+        assert_eq!(disposition_file_name(Path::new("/x/été.png")), "_t_.png");
+    }
 
     #[test]
     fn file_names_are_reduced_to_a_safe_base_name() {

@@ -89,10 +89,12 @@ fn decode_pair(
     mask_b64: &str,
     limits: imaging::Limits,
 ) -> Result<(DecodedImage, image::GrayImage)> {
-    let image_bytes = imaging::decode_payload(image_b64)?;
-    let mask_bytes = imaging::decode_payload(mask_b64)?;
-    let decoded = imaging::decode_image(&image_bytes, &limits)?;
-    let mut mask = imaging::decode_mask(&mask_bytes, &limits)?;
+    // Image and mask decode independently: do both at once.
+    let (decoded, mask) = rayon::join(
+        || imaging::decode_payload(image_b64).and_then(|b| imaging::decode_image(&b, &limits)),
+        || imaging::decode_payload(mask_b64).and_then(|b| imaging::decode_mask(&b, &limits)),
+    );
+    let (decoded, mut mask) = (decoded?, mask?);
     if decoded.rgb.dimensions() != mask.dimensions() {
         return Err(Error::SizeMismatch {
             image_w: decoded.rgb.width(),
