@@ -93,6 +93,15 @@ pub struct StartArgs {
     /// Never download model files.
     #[arg(long, env = "MEND_LOCAL_FILES_ONLY")]
     pub local_files_only: bool,
+    /// Do not record inpaints in the history.
+    #[arg(long, env = "MEND_NO_HISTORY")]
+    pub no_history: bool,
+    /// Keep at most this many history entries (0 = unlimited).
+    #[arg(long, env = "MEND_HISTORY_MAX_ENTRIES")]
+    pub history_max_entries: Option<u64>,
+    /// Keep at most this many bytes of history files (0 = unlimited).
+    #[arg(long, env = "MEND_HISTORY_MAX_BYTES")]
+    pub history_max_bytes: Option<u64>,
     /// TOML configuration file (flags and environment variables override it).
     #[arg(long, env = "MEND_CONFIG")]
     pub config: Option<PathBuf>,
@@ -145,6 +154,9 @@ impl StartArgs {
                 .unwrap_or(base.cors_origins),
             web_dir: self.web_dir.clone().or(base.web_dir),
             local_files_only: self.local_files_only || base.local_files_only,
+            history: base.history && !self.no_history,
+            history_max_entries: self.history_max_entries.unwrap_or(base.history_max_entries),
+            history_max_bytes: self.history_max_bytes.unwrap_or(base.history_max_bytes),
         };
         cfg.validate()?;
         Ok(cfg)

@@ -94,6 +94,12 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
     /// Never reach the network for model files (IOPaint's `--local-files-only`).
     pub local_files_only: bool,
+    /// Record every successful inpaint in the history (input, mask, result, settings).
+    pub history: bool,
+    /// Keep at most this many history entries (0 = unlimited); oldest are evicted first.
+    pub history_max_entries: u64,
+    /// Keep at most this many bytes of history files (0 = unlimited).
+    pub history_max_bytes: u64,
 }
 
 impl Default for Config {
@@ -117,6 +123,9 @@ impl Default for Config {
             cors_origins: CorsOrigins::default(),
             web_dir: None,
             local_files_only: false,
+            history: true,
+            history_max_entries: 0,
+            history_max_bytes: 0,
         }
     }
 }

@@ -10,8 +10,9 @@ pub mod events;
 pub mod factory;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use image::{GrayImage, RgbImage};
 use mend_models::InpaintConfig;
@@ -22,8 +23,8 @@ pub use events::{EngineEvent, EventBus};
 use crate::config::Device;
 use crate::{Error, Result};
 
-/// Identifies one job for progress events.
-pub type JobId = u64;
+/// Identifies one job (a UUID v7 string, the same id the jobs API and history use).
+pub type JobId = String;
 
 /// A unit of work for the worker.
 enum Work {
@@ -53,7 +54,16 @@ struct Shared {
     device: ResolvedDevice,
     queue_depth: usize,
     queued: AtomicUsize,
-    next_id: AtomicU64,
+    /// Cancel flags of queued and running jobs, by id.
+    active: Mutex<HashMap<JobId, Arc<AtomicBool>>>,
+}
+
+impl Shared {
+    fn finish(&self, id: &str) {
+        if let Ok(mut active) = self.active.lock() {
+            active.remove(id);
+        }
+    }
 }
 
 /// The device the engine actually uses, after probing.
@@ -130,7 +140,7 @@ impl Engine {
             device,
             queue_depth: queue_depth.max(1),
             queued: AtomicUsize::new(0),
-            next_id: AtomicU64::new(1),
+            active: Mutex::new(HashMap::new()),
         });
         worker::spawn(loaded, rx, Arc::clone(&shared), events.clone())?;
         Ok(Self { tx, shared, events })
@@ -160,9 +170,27 @@ impl Engine {
         &self.events
     }
 
-    /// Allocates a job id (also used by callers that report their own events).
+    /// Allocates a new, time-ordered job id.
     pub fn next_job_id(&self) -> JobId {
-        self.shared.next_id.fetch_add(1, Ordering::Relaxed)
+        crate::storage::records::new_id()
+    }
+
+    /// Asks a queued or running job to stop. Returns whether the job was known (a queued job
+    /// is dropped when its turn comes; a running one stops at the model's next progress report).
+    pub fn cancel(&self, id: &str) -> bool {
+        let flag = self
+            .shared
+            .active
+            .lock()
+            .ok()
+            .and_then(|active| active.get(id).cloned());
+        match flag {
+            Some(flag) => {
+                flag.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Runs an inpaint on the worker. Dropping the returned future (e.g. the client went away)
@@ -208,11 +236,19 @@ impl Engine {
             flag: Arc::clone(&cancel),
             armed: true,
         };
-        let job = Job { id, work, cancel };
+        if let Ok(mut active) = self.shared.active.lock() {
+            active.insert(id.clone(), Arc::clone(&cancel));
+        }
+        let job = Job {
+            id: id.clone(),
+            work,
+            cancel,
+        };
         // Count first: the worker may finish the job before `try_send` returns.
         self.shared.queued.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self.tx.try_send(job) {
             self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+            self.shared.finish(&id);
             return Err(match e {
                 mpsc::error::TrySendError::Full(_) => Error::QueueFull {
                     depth: self.shared.queue_depth,
@@ -306,8 +342,10 @@ mod tests {
 
         let (img, mask) = job();
         let e = engine.clone();
-        let running =
-            tokio::spawn(async move { e.inpaint(1, img, mask, InpaintConfig::default()).await });
+        let running = tokio::spawn(async move {
+            e.inpaint("1".into(), img, mask, InpaintConfig::default())
+                .await
+        });
         tokio::task::spawn_blocking(move || started_rx.recv())
             .await
             .unwrap()
@@ -315,14 +353,18 @@ mod tests {
 
         let (img, mask) = job();
         let e = engine.clone();
-        let queued =
-            tokio::spawn(async move { e.inpaint(2, img, mask, InpaintConfig::default()).await });
+        let queued = tokio::spawn(async move {
+            e.inpaint("2".into(), img, mask, InpaintConfig::default())
+                .await
+        });
         // Wait until the second job sits in the queue.
         while engine.queued() < 2 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let (img, mask) = job();
-        let refused = engine.inpaint(3, img, mask, InpaintConfig::default()).await;
+        let refused = engine
+            .inpaint("3".into(), img, mask, InpaintConfig::default())
+            .await;
         assert!(
             matches!(refused, Err(Error::QueueFull { depth: 1 })),
             "{refused:?}"
@@ -335,7 +377,7 @@ mod tests {
         assert_eq!(engine.queued(), 0);
         let mut saw_progress = false;
         while let Ok(ev) = events.try_recv() {
-            saw_progress |= matches!(ev, EngineEvent::Progress { job_id: 1, .. });
+            saw_progress |= matches!(&ev, EngineEvent::Progress { job_id, .. } if job_id == "1");
         }
         assert!(saw_progress);
     }
@@ -354,8 +396,10 @@ mod tests {
         let mut events = engine.events().subscribe();
         let (img, mask) = job();
         let e = engine.clone();
-        let request =
-            tokio::spawn(async move { e.inpaint(7, img, mask, InpaintConfig::default()).await });
+        let request = tokio::spawn(async move {
+            e.inpaint("7".into(), img, mask, InpaintConfig::default())
+                .await
+        });
         tokio::task::spawn_blocking(move || started_rx.recv())
             .await
             .unwrap()
@@ -365,7 +409,9 @@ mod tests {
         release_tx.send(()).unwrap();
         let failed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
             loop {
-                if let Ok(EngineEvent::Failed { job_id: 7, error }) = events.recv().await {
+                if let Ok(EngineEvent::Failed { job_id, error }) = events.recv().await
+                    && job_id == "7"
+                {
                     return error;
                 }
             }

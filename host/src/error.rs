@@ -66,6 +66,9 @@ pub enum Error {
     /// A file or route target that does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the resource's state (e.g. cancelling a finished job).
+    #[error("{0}")]
+    Conflict(String),
     /// A request that needs configuration the server was not started with.
     #[error("{0}")]
     NotConfigured(String),
@@ -108,6 +111,13 @@ pub enum Error {
     /// A background task panicked or was cancelled.
     #[error("internal task failed: {0}")]
     Task(String),
+    /// The database failed, or holds data this version cannot read (see `storage`).
+    #[error("storage error: {0}")]
+    Storage(String),
+    /// The disk is full (ENOSPC / quota exceeded) while storing data. The message says what
+    /// was being stored, never a path, so it can be shown to clients.
+    #[error("the server is out of disk space ({0})")]
+    DiskFull(String),
 }
 
 impl Error {

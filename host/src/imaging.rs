@@ -23,6 +23,7 @@ mod encode;
 mod mask_overlay;
 mod metadata;
 mod payload;
+mod preview;
 mod sniff;
 mod thumbnail;
 
@@ -31,6 +32,7 @@ pub use encode::{PNG_COMPRESSION, PngCompression, encode_image, encode_png};
 pub use mask_overlay::{MASK_OVERLAY_COLOR, mask_overlay_png};
 pub use metadata::{ImageMetadata, read_png_parameters, reset_exif_orientation, split_gen_info};
 pub use payload::decode_payload;
+pub use preview::{PREVIEW_MAX_SIDE, gray_png, preview_jpeg};
 pub use sniff::{ImageFormatKind, sniff};
 pub use thumbnail::{THUMBNAIL_JPEG_QUALITY, Thumbnail, thumbnail, thumbnail_size};
 

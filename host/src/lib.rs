@@ -7,6 +7,8 @@
 //! - [`config`]: the one [`config::Config`] struct (flags > env > TOML file > defaults).
 //! - [`server`]: the axum application: IOPaint's `/api/v1`, Socket.IO, OpenAPI, the web UI.
 //! - [`engine`]: the single worker that owns the model, behind a bounded queue.
+//! - [`jobs`]: job records and their state transitions.
+//! - [`storage`]: the redb database and file store (history, jobs, settings, snapshots).
 //! - [`imaging`]: image and mask decoding/encoding under explicit limits, metadata kept.
 //! - [`error`]: the host's error type.
 
@@ -15,6 +17,8 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod imaging;
+pub mod jobs;
 pub mod server;
+pub mod storage;
 
 pub use error::{Error, Result};

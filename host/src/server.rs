@@ -2,6 +2,7 @@
 //! Socket.IO, CORS, limits and tracing into one [`axum::Router`], and serves it with graceful
 //! shutdown.
 
+pub mod api;
 pub mod api_v1;
 pub mod cors;
 pub mod error;
@@ -33,6 +34,7 @@ use crate::{Error, Result};
 pub fn app(state: AppState) -> Router {
     let cfg = &state.config;
     let routes = Router::new()
+        .merge(api::router())
         .merge(api_v1::router())
         .merge(openapi::router());
     ui::mount(routes, cfg.web_dir.as_deref())

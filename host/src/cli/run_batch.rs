@@ -14,6 +14,8 @@ use crate::config::Device;
 use crate::engine::{ResolvedDevice, factory};
 use crate::imaging::{self, ImageFormatKind, Limits};
 use crate::server::api_v1::{inpaint::model_config, schema::InpaintRequest};
+use crate::storage::Store;
+use crate::storage::records::{NewEntry, Timings, new_id};
 use crate::{Error, Result};
 
 /// Flags of `mend run`.
@@ -49,6 +51,12 @@ pub struct RunArgs {
     /// Folder of model weights (unused by cv2).
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
+    /// Also record every result in the history (shown by `mend start` and its UI).
+    #[arg(long)]
+    pub save_history: bool,
+    /// mend's data folder, for `--save-history` (default as for `mend start`).
+    #[arg(long, env = "MEND_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// One unit of batch work.
@@ -160,6 +168,24 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let limits = Limits::new(args.max_pixels);
+    let store = if args.save_history {
+        let dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(crate::config::default_data_dir);
+        let (store, report) = Store::open(&dir)?;
+        tracing::debug!(?report, "history store opened at {}", dir.display());
+        Some(store)
+    } else {
+        None
+    };
+    let ctx = Context {
+        config: &config,
+        limits: &limits,
+        concat: args.concat,
+        model_name: &args.model,
+        store: store.as_ref(),
+    };
     let started = Instant::now();
     let failures: Vec<(PathBuf, Error)> = pool.install(|| {
         items
@@ -168,7 +194,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 || factory::create(&args.model),
                 |model, item| {
                     let result = match model {
-                        Ok(model) => process(model.as_mut(), item, &config, &limits, args.concat),
+                        Ok(model) => process(model.as_mut(), item, &ctx),
                         Err(e) => Err(Error::Task(e.to_string())),
                     };
                     bar.set_message(stem(&item.image));
@@ -202,16 +228,26 @@ pub fn run(args: &RunArgs) -> Result<()> {
     }
 }
 
+/// What every item of a batch shares.
+struct Context<'a> {
+    config: &'a InpaintConfig,
+    limits: &'a Limits,
+    concat: bool,
+    model_name: &'a str,
+    store: Option<&'a Store>,
+}
+
 fn process(
     model: &mut dyn mend_models::InpaintModel,
     item: &Item,
-    config: &InpaintConfig,
-    limits: &Limits,
-    concat: bool,
+    ctx: &Context<'_>,
 ) -> Result<()> {
+    let (config, limits, concat) = (ctx.config, ctx.limits, ctx.concat);
+    let started = Instant::now();
     let read =
         |p: &Path| std::fs::read(p).map_err(|e| Error::io(format!("reading {}", p.display()), e));
-    let decoded = imaging::decode_image(&read(&item.image)?, limits)?;
+    let input_bytes = read(&item.image)?;
+    let decoded = imaging::decode_image(&input_bytes, limits)?;
     let mut mask = imaging::decode_mask(&read(&item.mask)?, limits)?;
     if mask.dimensions() != decoded.rgb.dimensions() {
         let (w, h) = decoded.rgb.dimensions();
@@ -226,9 +262,29 @@ fn process(
     };
     let bytes = imaging::encode_image(&out, alpha, ImageFormatKind::Png, &decoded.metadata, 100)?;
     let tmp = item.output.with_extension("png.tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
     std::fs::rename(&tmp, &item.output)
-        .map_err(|e| Error::io(format!("writing {}", item.output.display()), e))
+        .map_err(|e| Error::io(format!("writing {}", item.output.display()), e))?;
+    if let Some(store) = ctx.store {
+        let format = imaging::sniff(&input_bytes).unwrap_or(ImageFormatKind::Png);
+        let (width, height) = out.dimensions();
+        store.record_history(NewEntry {
+            id: new_id(),
+            model: ctx.model_name.to_owned(),
+            width,
+            height,
+            settings: serde_json::json!({ "source": item.image.display().to_string(), "batch": true }),
+            timings: Timings {
+                total_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                ..Timings::default()
+            },
+            input: (input_bytes, format.extension(), format.mime()),
+            mask_png: imaging::gray_png(&mask)?,
+            thumbnail_jpeg: imaging::preview_jpeg(&out)?,
+            output: (bytes, "png", "image/png"),
+        })?;
+    }
+    Ok(())
 }
 
 /// [original | mask | result] in one image.

@@ -6,7 +6,10 @@ use tokio::net::TcpListener;
 
 use super::StartArgs;
 use crate::engine::{Engine, EventBus};
+use crate::jobs::Jobs;
 use crate::server::{self, AppState};
+use crate::storage::Store;
+use crate::storage::records::Retention;
 use crate::{Error, Result};
 
 /// Runs the server; returns when it has shut down.
@@ -25,12 +28,20 @@ pub async fn run(args: &StartArgs) -> Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating output dir {}", dir.display()), e))?;
     }
+    let (store, report) = Store::open(&config.data_dir)?;
+    tracing::info!(?report, "storage opened at {}", config.data_dir.display());
+    store.set_retention(Retention {
+        max_entries: config.history_max_entries,
+        max_bytes: config.history_max_bytes,
+    })?;
+    let events = EventBus::new();
     let engine = Engine::start(
         &config.model,
         config.device,
         config.queue_depth,
-        EventBus::new(),
+        events.clone(),
     )?;
+    let jobs = Jobs::start(store, events);
     let addr = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(addr)
         .await
@@ -49,7 +60,7 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     if config.inbrowser {
         open_browser(&url);
     }
-    let state = AppState::new(config, engine);
+    let state = AppState::new(config, engine, jobs);
     server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("mend stopped");
     Ok(())

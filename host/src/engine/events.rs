@@ -11,6 +11,13 @@ use super::JobId;
 /// Something the engine reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
+    /// The worker started running a job.
+    Started {
+        /// The job.
+        job_id: JobId,
+    },
+    /// A job's stored record changed state (queued, running, succeeded, …).
+    JobChanged(Box<crate::storage::records::Job>),
     /// A job made progress; `fraction` is in `[0, 1]`.
     Progress {
         /// The job.

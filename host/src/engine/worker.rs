@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use mend_models::{InpaintModel, Progress, hd_strategy};
 use tokio::sync::mpsc;
 
-use super::{EngineEvent, EventBus, Job, JobId, Shared, Work, factory};
+use super::{EngineEvent, EventBus, Job, Shared, Work, factory};
 use crate::{Error, Result};
 
 /// Starts the worker thread.
@@ -40,8 +40,11 @@ fn run(
                 let result = if job.cancel.load(Ordering::Relaxed) || reply.is_closed() {
                     Err(Error::Model(mend_models::Error::Cancelled))
                 } else {
+                    events.send(EngineEvent::Started {
+                        job_id: job.id.clone(),
+                    });
                     let progress = JobProgress {
-                        id: job.id,
+                        id: &job.id,
                         cancel: &job.cancel,
                         events,
                     };
@@ -60,16 +63,18 @@ fn run(
                 };
                 if let Err(e) = &result {
                     events.send(EngineEvent::Failed {
-                        job_id: job.id,
+                        job_id: job.id.clone(),
                         error: e.to_string(),
                     });
                 }
+                shared.finish(&job.id);
                 // Done before replying, so a caller that got its answer sees the count drop.
                 shared.queued.fetch_sub(1, Ordering::Relaxed);
                 // The requester may have gone away; nothing to do then.
                 let _ = reply.send(result);
             }
             Work::SwitchModel { name, reply } => {
+                shared.finish(&job.id);
                 let result = factory::create(&name).map(|new_model| {
                     model = new_model;
                     if let Ok(mut current) = shared.model.write() {
@@ -88,7 +93,7 @@ fn run(
 
 /// Forwards model progress to the event bus and reports cancellation back.
 struct JobProgress<'a> {
-    id: JobId,
+    id: &'a str,
     cancel: &'a AtomicBool,
     events: &'a EventBus,
 }
@@ -96,7 +101,7 @@ struct JobProgress<'a> {
 impl Progress for JobProgress<'_> {
     fn report(&self, fraction: f32) -> bool {
         self.events.send(EngineEvent::Progress {
-            job_id: self.id,
+            job_id: self.id.to_owned(),
             fraction: fraction.clamp(0.0, 1.0),
         });
         !self.cancel.load(Ordering::Relaxed)

@@ -69,6 +69,7 @@ impl From<Error> for ApiError {
             Error::NotImplemented(_) => (S::NOT_IMPLEMENTED, "NotImplemented"),
             Error::NotFound(_) => (S::NOT_FOUND, "NotFound"),
             Error::NotConfigured(_) => (S::NOT_FOUND, "NotConfigured"),
+            Error::Conflict(_) => (S::CONFLICT, "Conflict"),
             Error::QueueFull { .. } => (S::SERVICE_UNAVAILABLE, "QueueFull"),
             Error::EngineStopped => (S::SERVICE_UNAVAILABLE, "EngineStopped"),
             Error::Model(mend_models::Error::SizeMismatch { .. }) => {
@@ -83,19 +84,26 @@ impl From<Error> for ApiError {
                 S::from_u16(499).unwrap_or(S::SERVICE_UNAVAILABLE),
                 "Cancelled",
             ),
+            Error::DiskFull(_) => (S::INSUFFICIENT_STORAGE, "InsufficientStorage"),
             Error::Model(_)
             | Error::ImageEncode(_)
             | Error::Io { .. }
             | Error::Config(_)
             | Error::MissingPath(_)
-            | Error::Task(_) => (S::INTERNAL_SERVER_ERROR, "InternalError"),
+            | Error::Task(_)
+            | Error::Storage(_) => (S::INTERNAL_SERVER_ERROR, "InternalError"),
         };
         let detail = if status.is_server_error()
             && status != S::SERVICE_UNAVAILABLE
             && status != S::NOT_IMPLEMENTED
         {
             tracing::error!(error = %err, "request failed");
-            "Something went wrong on the server; see its log for details.".to_owned()
+            if status == S::INSUFFICIENT_STORAGE {
+                // `DiskFull` carries no path; the client should know why.
+                err.to_string()
+            } else {
+                "Something went wrong on the server; see its log for details.".to_owned()
+            }
         } else {
             err.to_string()
         };

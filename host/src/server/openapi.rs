@@ -4,6 +4,7 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use super::api::{history, jobs, sessions};
 use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
 use super::error::ErrorBody;
 use super::state::AppState;
@@ -32,6 +33,19 @@ use super::state::AppState;
         plugins::run_plugin_gen_mask,
         plugins::run_plugin_gen_image,
         plugins::switch_plugin_model,
+        history::list,
+        history::get,
+        history::file,
+        history::delete,
+        history::clear,
+        history::get_retention,
+        history::put_retention,
+        jobs::list,
+        jobs::get,
+        jobs::cancel,
+        sessions::get,
+        sessions::put,
+        sessions::delete,
     ),
     components(schemas(
         ErrorBody,
@@ -42,7 +56,10 @@ use super::state::AppState;
         schema::MediasResponse,
         schema::GenInfoResponse,
     )),
-    tags((name = "iopaint", description = "IOPaint 1.6.0-compatible routes"))
+    tags(
+        (name = "iopaint", description = "IOPaint 1.6.0-compatible routes"),
+        (name = "mend", description = "mend's own routes: history, jobs, session snapshots")
+    )
 )]
 pub struct ApiDoc;
 

@@ -1,6 +1,7 @@
 //! Socket.IO at `/socket.io/` (Engine.IO v4), IOPaint's events: `diffusion_progress`
 //! (`{"step": n}`) and `diffusion_finish`, emitted for every inpaint — erase models included —
-//! plus mend's own `mend_progress`/`mend_finish`/`mend_error`/`model_switched` with the job id.
+//! plus mend's own `mend_progress`/`mend_finish`/`mend_error`/`model_switched` and
+//! `job_state` (the job record on every state change), all with the job id.
 //!
 //! Events are forwarded from the engine's [`EventBus`] by one task on the server's runtime
 //! (upstream spins a new event loop per emit from worker threads).
@@ -62,6 +63,9 @@ async fn forward(io: &SocketIo, event: EngineEvent) {
             io.emit("mend_error", &json!({ "job_id": job_id, "error": error }))
                 .await
         }
+        EngineEvent::JobChanged(job) => io.emit("job_state", &*job).await,
+        // Job starts reach clients as `job_state` once the record says `running`.
+        EngineEvent::Started { .. } => Ok(()),
         EngineEvent::ModelSwitched { name } => {
             io.emit("model_switched", &json!({ "name": name })).await
         }

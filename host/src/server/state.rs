@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::engine::{Engine, EventBus};
 use crate::imaging::Limits;
+use crate::jobs::Jobs;
 
 /// Shared application state; cheap to clone (`Arc`s inside).
 #[derive(Debug, Clone)]
@@ -15,16 +16,19 @@ pub struct AppState {
     pub engine: Engine,
     /// Limits for every decode.
     pub limits: Limits,
+    /// Job records (and, through them, the store).
+    pub jobs: Jobs,
 }
 
 impl AppState {
     /// Builds the state from a configuration and a started engine.
-    pub fn new(config: Config, engine: Engine) -> Self {
+    pub fn new(config: Config, engine: Engine, jobs: Jobs) -> Self {
         let limits = Limits::new(config.max_pixels);
         Self {
             config: Arc::new(config),
             engine,
             limits,
+            jobs,
         }
     }
 

@@ -11,7 +11,9 @@ use base64::Engine as _;
 use image::{GrayImage, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use mend::config::Config;
 use mend::engine::{Engine, EventBus};
+use mend::jobs::Jobs;
 use mend::server::{self, AppState};
+use mend::storage::Store;
 use tokio::sync::oneshot;
 
 /// A mend server running inside the test process on `127.0.0.1:<free port>`.
@@ -42,19 +44,22 @@ impl TestServer {
         };
         tweak(&mut config);
         config.validate().expect("valid test config");
+        let events = EventBus::new();
         let engine = Engine::start(
             &config.model,
             config.device,
             config.queue_depth,
-            EventBus::new(),
+            events.clone(),
         )
         .expect("engine starts");
+        let (store, _report) = Store::open(&config.data_dir).expect("store opens");
+        let jobs = Jobs::start(store, events);
         let listener = tokio::net::TcpListener::bind((config.host, 0))
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(config, engine);
+        let state = AppState::new(config, engine, jobs);
         tokio::spawn(async move {
             server::serve(listener, state, async {
                 let _ = rx.await;

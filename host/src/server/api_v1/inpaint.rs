@@ -7,11 +7,14 @@ use axum::response::{IntoResponse, Response};
 use mend_models::{Cv2Flag, HdStrategy, InpaintConfig};
 
 use super::schema::{Cv2FlagField, InpaintRequest};
+use std::time::Instant;
+
 use crate::engine::EngineEvent;
 use crate::imaging::{self, DecodedImage};
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::{AppState, blocking};
+use crate::storage::records::{JobState, NewEntry, Timings};
 use crate::{Error, Result};
 
 /// Largest accepted cv2 radius; OpenCV accepts any, but huge radii only burn CPU.
@@ -35,8 +38,9 @@ pub async fn inpaint(
     State(state): State<AppState>,
     AppJson(req): AppJson<InpaintRequest>,
 ) -> ApiResult<Response> {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let config = model_config(&req)?;
+    let settings = settings_json(&req);
     let seed = effective_seed(req.sd_seed);
     let image_b64 = req
         .image
@@ -46,55 +50,169 @@ pub async fn inpaint(
         .ok_or_else(|| Error::BadRequest("field `mask` is required".to_owned()))?;
 
     let limits = state.limits;
-    let (decoded, mask) = blocking(move || decode_pair(&image_b64, &mask_b64, limits)).await?;
+    let keep_input = state.config.history;
+    let (decoded, mask, input_bytes) =
+        blocking(move || decode_pair(&image_b64, &mask_b64, limits, keep_input)).await?;
     let DecodedImage {
         rgb,
         alpha,
         format,
         metadata,
     } = decoded;
-    let decoded_at = started.elapsed();
+    let decode_ms = elapsed_ms(started);
+    let size = rgb.dimensions();
 
     let job_id = state.engine.next_job_id();
-    let result = state.engine.inpaint(job_id, rgb, mask, config).await?;
-    let inpainted_at = started.elapsed();
+    let model = state.engine.current_model();
+    state.jobs.create(&job_id, "inpaint", &model, size).await?;
+    let mut guard = state.jobs.guard(&job_id);
+    let mask_for_history = state.config.history.then(|| mask.clone());
+    let result = match state
+        .engine
+        .inpaint(job_id.clone(), rgb, mask, config)
+        .await
+    {
+        Ok(result) => result,
+        Err(e) => {
+            guard.disarm();
+            let to = if matches!(e, Error::Model(mend_models::Error::Cancelled)) {
+                JobState::Cancelled
+            } else {
+                JobState::Failed
+            };
+            state
+                .jobs
+                .transition(job_id, to, Some(e.to_string()), None)
+                .await?;
+            return Err(e.into());
+        }
+    };
+    let model_ms = elapsed_ms(started) - decode_ms;
 
     let quality = state.config.quality;
-    let bytes = blocking(move || {
-        imaging::encode_image(&result, alpha.as_ref(), format, &metadata, quality)
+    let (bytes, extras) = blocking(move || {
+        let bytes = imaging::encode_image(&result, alpha.as_ref(), format, &metadata, quality)?;
+        let extras = match mask_for_history {
+            Some(mask) => Some((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?)),
+            None => None,
+        };
+        Ok((bytes, extras))
     })
     .await?;
+    let encode_ms = elapsed_ms(started) - decode_ms - model_ms;
+
+    let mut history_id = None;
+    if let (Some((mask_png, thumbnail_jpeg)), Some(input)) = (extras, input_bytes) {
+        let entry = NewEntry {
+            id: job_id.clone(),
+            model,
+            width: size.0,
+            height: size.1,
+            settings,
+            timings: Timings {
+                decode_ms,
+                model_ms,
+                encode_ms,
+                total_ms: elapsed_ms(started),
+            },
+            input: (input, format.extension(), format.mime()),
+            mask_png,
+            output: (bytes.clone(), format.extension(), format.mime()),
+            thumbnail_jpeg,
+        };
+        let store = state.jobs.store().clone();
+        match blocking(move || store.record_history(entry)).await {
+            Ok(entry) => history_id = Some(entry.id),
+            Err(e) => {
+                guard.disarm();
+                state
+                    .jobs
+                    .transition(job_id, JobState::Failed, Some(e.to_string()), None)
+                    .await?;
+                return Err(e.into());
+            }
+        }
+    }
+    guard.disarm();
+    state
+        .jobs
+        .transition(
+            job_id.clone(),
+            JobState::Succeeded,
+            None,
+            history_id.clone(),
+        )
+        .await?;
     tracing::debug!(
-        job = job_id,
-        decode_ms = decoded_at.as_millis(),
-        model_ms = (inpainted_at - decoded_at).as_millis(),
-        total_ms = started.elapsed().as_millis(),
+        job = %job_id,
+        decode_ms,
+        model_ms,
+        encode_ms,
+        total_ms = elapsed_ms(started),
         "inpaint done"
     );
-    state.events().send(EngineEvent::Finished { job_id });
+    state.events().send(EngineEvent::Finished {
+        job_id: job_id.clone(),
+    });
 
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(format.mime()),
-        ),
-        (HeaderName::from_static("x-seed"), HeaderValue::from(seed)),
-    ];
-    Ok((headers, bytes).into_response())
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.mime()),
+            ),
+            (HeaderName::from_static("x-seed"), HeaderValue::from(seed)),
+        ],
+        bytes,
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&job_id) {
+        headers.insert(HeaderName::from_static("x-job-id"), v);
+    }
+    if let Some(Ok(v)) = history_id.as_deref().map(HeaderValue::from_str) {
+        headers.insert(HeaderName::from_static("x-history-id"), v);
+    }
+    Ok(response)
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The request fields that shaped the result, kept with the history entry.
+fn settings_json(req: &InpaintRequest) -> serde_json::Value {
+    serde_json::json!({
+        "hd_strategy": req.hd_strategy,
+        "hd_strategy_crop_trigger_size": req.hd_strategy_crop_trigger_size,
+        "hd_strategy_crop_margin": req.hd_strategy_crop_margin,
+        "hd_strategy_resize_limit": req.hd_strategy_resize_limit,
+        "sd_keep_unmasked_area": req.sd_keep_unmasked_area,
+        "cv2_flag": req.cv2_flag,
+        "cv2_radius": req.cv2_radius,
+        "sd_seed": req.sd_seed,
+    })
 }
 
 /// Decodes image and mask, binarises the mask (> 127 → 255) and checks the sizes match.
+/// Also returns the image's bytes when `keep_input` (for history).
 fn decode_pair(
     image_b64: &str,
     mask_b64: &str,
     limits: imaging::Limits,
-) -> Result<(DecodedImage, image::GrayImage)> {
+    keep_input: bool,
+) -> Result<(DecodedImage, image::GrayImage, Option<Vec<u8>>)> {
     // Image and mask decode independently: do both at once.
     let (decoded, mask) = rayon::join(
-        || imaging::decode_payload(image_b64).and_then(|b| imaging::decode_image(&b, &limits)),
+        || {
+            imaging::decode_payload(image_b64).and_then(|b| {
+                let decoded = imaging::decode_image(&b, &limits)?;
+                Ok((decoded, keep_input.then_some(b)))
+            })
+        },
         || imaging::decode_payload(mask_b64).and_then(|b| imaging::decode_mask(&b, &limits)),
     );
-    let (decoded, mut mask) = (decoded?, mask?);
+    let ((decoded, input), mut mask) = (decoded?, mask?);
     if decoded.rgb.dimensions() != mask.dimensions() {
         return Err(Error::SizeMismatch {
             image_w: decoded.rgb.width(),
@@ -104,7 +222,7 @@ fn decode_pair(
         });
     }
     mend_models::mask::binarize(&mut mask, 127);
-    Ok((decoded, mask))
+    Ok((decoded, mask, input))
 }
 
 /// Validates the fields erase models read and converts them to the model's settings.

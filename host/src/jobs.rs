@@ -1,0 +1,164 @@
+//! Jobs: every inpaint is a job with a stored record (queued → running → succeeded | failed |
+//! cancelled). This module owns the state transitions: it writes them to the store (on the
+//! blocking pool) and announces them on the event bus, from which Socket.IO forwards
+//! `job_state` events.
+
+use std::sync::Arc;
+
+use crate::Result;
+use crate::engine::{EngineEvent, EventBus, JobId};
+use crate::server::state::blocking;
+use crate::storage::Store;
+use crate::storage::records::{Job, JobState, RecordId, now_ms};
+
+/// The job service; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    store: Store,
+    events: EventBus,
+}
+
+impl Jobs {
+    /// Creates the service and starts the task that marks jobs `running` when the engine
+    /// starts them. Must be called inside a tokio runtime.
+    pub fn start(store: Store, events: EventBus) -> Self {
+        let jobs = Self { store, events };
+        let tracker = jobs.clone();
+        let mut rx = jobs.events.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(EngineEvent::Started { job_id }) => {
+                        if let Err(e) = tracker.mark_running(job_id).await {
+                            tracing::warn!(error = %e, "could not record a job as running");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::debug!(skipped = n, "job tracker lagged");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        jobs
+    }
+
+    /// The store behind the service.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Records a new queued job.
+    pub async fn create(&self, id: &str, kind: &str, model: &str, size: (u32, u32)) -> Result<Job> {
+        let now = now_ms();
+        let job = Job {
+            id: id.to_owned(),
+            state: JobState::Queued,
+            kind: kind.to_owned(),
+            model: model.to_owned(),
+            created_at: now,
+            updated_at: now,
+            progress: 0.0,
+            error: None,
+            history_id: None,
+            width: size.0,
+            height: size.1,
+        };
+        let store = self.store.clone();
+        let record = job.clone();
+        blocking(move || store.create_job(&record)).await?;
+        self.announce(&job);
+        Ok(job)
+    }
+
+    async fn mark_running(&self, id: JobId) -> Result<()> {
+        self.transition(id, JobState::Running, None, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Moves an active job to `state`. Finished jobs never change again, so a late
+    /// "running" cannot overwrite "succeeded".
+    pub async fn transition(
+        &self,
+        id: JobId,
+        state: JobState,
+        error: Option<String>,
+        history_id: Option<RecordId>,
+    ) -> Result<Option<Job>> {
+        let store = self.store.clone();
+        let changed = blocking(move || {
+            let mut changed = false;
+            let job = store.update_job(&id, |job| {
+                let allowed = match job.state {
+                    JobState::Queued => state != JobState::Queued,
+                    JobState::Running => !matches!(state, JobState::Queued | JobState::Running),
+                    _ => false,
+                };
+                if allowed {
+                    job.state = state;
+                    job.error = error;
+                    if history_id.is_some() {
+                        job.history_id = history_id;
+                    }
+                    if state == JobState::Succeeded {
+                        job.progress = 1.0;
+                    }
+                    changed = true;
+                }
+            })?;
+            Ok(job.filter(|_| changed))
+        })
+        .await?;
+        if let Some(job) = &changed {
+            self.announce(job);
+        }
+        Ok(changed)
+    }
+
+    fn announce(&self, job: &Job) {
+        self.events
+            .send(EngineEvent::JobChanged(Box::new(job.clone())));
+    }
+
+    /// A guard that marks the job cancelled if the request handling it is dropped (the client
+    /// went away) before [`JobGuard::disarm`] is called.
+    pub fn guard(&self, id: &str) -> JobGuard {
+        JobGuard {
+            jobs: Arc::new(self.clone()),
+            id: Some(id.to_owned()),
+        }
+    }
+}
+
+/// See [`Jobs::guard`].
+#[derive(Debug)]
+pub struct JobGuard {
+    jobs: Arc<Jobs>,
+    id: Option<JobId>,
+}
+
+impl JobGuard {
+    /// The request finished and recorded the job's outcome itself.
+    pub fn disarm(&mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for JobGuard {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        let jobs = Arc::clone(&self.jobs);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                let reason = Some("the client disconnected".to_owned());
+                if let Err(e) = jobs.transition(id, JobState::Cancelled, reason, None).await {
+                    tracing::warn!(error = %e, "could not record a cancelled job");
+                }
+            });
+        }
+    }
+}
