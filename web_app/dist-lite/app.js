@@ -1,8 +1,9 @@
 // mend lite editor — plain ES2020 module, no dependencies, no build step.
 // Talks to the IOPaint 1.6.0-compatible HTTP API under /api/v1 on the same origin.
 //
-// Sections: util · api · toasts · state · view (zoom/pan) · mask · history ·
-//           inpaint · mask tools · settings/model · image loading · input wiring · boot
+// Sections: util · api · toasts · state · view (zoom/pan) · mask · undo stack ·
+//           inpaint · mask tools · settings/model · confirm dialog · session snapshots ·
+//           history panel · image loading · input wiring · boot
 
 'use strict';
 
@@ -30,6 +31,10 @@ const splitName = (name) => {
 };
 const mimeFromName = (name) => MIME_BY_EXT[splitName(name)[1].toLowerCase()] || '';
 const fmtSecs = (ms) => (ms < 10000 ? (ms / 1000).toFixed(2) : (ms / 1000).toFixed(1)) + ' s';
+const fmtBytes = (n) => (n < 1e3 ? `${n} B` : n < 1e6 ? `${(n / 1e3).toFixed(0)} KB`
+  : `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`);
+const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(12)),
+  (b) => b.toString(16).padStart(2, '0')).join('');
 
 const store = {
   get(key, fallback) {
@@ -140,11 +145,16 @@ async function api(path, { method = 'GET', json, signal, what = 'Request', heade
   return res;
 }
 
-async function apiImage(path, opts) {
+/** Fetch an image; resolves to { blob, res } so callers can read response headers. */
+async function apiImageRes(path, opts = {}) {
   const res = await api(path, opts);
   const type = (res.headers.get('Content-Type') || '').toLowerCase();
-  if (!type.startsWith('image/')) throw await apiError(res, opts.what); // e.g. 200 + JSON error
-  return res.blob();
+  if (!type.startsWith('image/')) throw await apiError(res, opts.what || 'Request'); // e.g. 200 + JSON error
+  return { blob: await res.blob(), res };
+}
+
+async function apiImage(path, opts) {
+  return (await apiImageRes(path, opts)).blob;
 }
 
 // ───────────────────────────── toasts ─────────────────────────────
@@ -213,8 +223,11 @@ const maskCtx = el.mask.getContext('2d');
 
 const state = {
   file: null,        // { name, mime } of the opened file
-  history: [],       // [{ blob, url, img, w, h }]; history[0] is the original
+  history: [],       // undo stack: [{ blob, url, img, w, h, hid }]; history[0] is the original.
+                     // hid = server history id of the erase that produced the step (null for [0])
   index: -1,
+  originalHid: null, // a history entry whose `input` is history[0] (for session snapshots)
+  jobId: null,       // X-Job-Id of the running erase, once known
   maskOps: [],       // replayable mask edits since the last render
   maskRedo: [],
   tool: 'brush',
@@ -446,7 +459,7 @@ async function overlayToMaskOp(blob) {
   return { type: 'bitmap', canvas: c, nonEmpty };
 }
 
-// ───────────────────────────── history / display ─────────────────────────────
+// ───────────────────────────── undo stack / display ─────────────────────────────
 
 function showImage(entry) {
   entry.img.className = 'layer';
@@ -465,10 +478,13 @@ function goTo(index) {
   }
   showImage(e);
   updateUI();
+  markCurrentHistory();
+  scheduleSnapshot();
 }
 
 function pushResult(entry) {
   for (const old of state.history.splice(state.index + 1)) URL.revokeObjectURL(old.url);
+  if (state.index === 0 && entry.hid) state.originalHid = entry.hid; // its input is the original
   state.history.push(entry);
   state.maskOps = [];
   state.maskRedo = [];
@@ -561,10 +577,15 @@ function setBusy(text) {
 }
 
 function cancelBusy() {
-  if (state.abort) {
-    state.abort.abort();
-    toast('info', 'Cancelled', 'The server may still finish the job in the background.');
+  if (!state.abort) return;
+  state.abort.abort();
+  // The job id is only known once the response arrives; until then dropping the request is
+  // enough (the server cancels a job whose client disconnected).
+  const job = state.jobId;
+  if (job) {
+    fetch(`${API}/jobs/${encodeURIComponent(job)}/cancel`, { method: 'POST' }).catch(() => {});
   }
+  toast('info', 'Cancelled', 'The request was dropped; the server stops the job.');
 }
 
 // ───────────────────────────── inpaint ─────────────────────────────
@@ -581,6 +602,7 @@ async function runInpaint() {
   }
   const ctrl = new AbortController();
   state.abort = ctrl;
+  state.jobId = null;
   setBusy('Erasing…');
   el.stage.classList.add('running');
   const t0 = performance.now();
@@ -601,15 +623,19 @@ async function runInpaint() {
       hd_strategy_crop_margin: 128,
       sd_seed: 42,
     };
-    const blob = await apiImage('/inpaint', { method: 'POST', json: body, signal: ctrl.signal, what: 'Erase' });
+    const { blob, res } = await apiImageRes('/inpaint', { method: 'POST', json: body, signal: ctrl.signal, what: 'Erase' });
+    state.jobId = res.headers.get('X-Job-Id');
+    const hid = res.headers.get('X-History-Id') || null;
+    if (hid) historyAdded(hid); // recorded on the server even if we drop the result below
     const decoded = await decodeImage(blob);
     if (ctrl.signal.aborted) return;
     const ms = performance.now() - t0;
-    pushResult({ blob, ...decoded });
+    pushResult({ blob, ...decoded, hid });
     el.stTime.textContent = `Last erase ${fmtSecs(ms)}`;
   } catch (e) {
     showError(e, 'Erase failed');
   } finally {
+    state.jobId = null;
     if (state.abort === ctrl || !state.abort) setBusy(null);
   }
 }
@@ -750,8 +776,615 @@ function initSettings() {
 
 function setPanel(open) {
   el.app.classList.toggle('panel-hidden', !open);
-  $('btn-panel').setAttribute('aria-expanded', String(open));
-  $('btn-panel').classList.toggle('active', open);
+  syncPanelButtons();
+}
+
+// ───────────────────────────── confirm dialog ─────────────────────────────
+
+/** Ask before something destructive. Resolves true when confirmed. */
+function confirmDialog(title, text, okLabel = 'Delete') {
+  const dlg = $('confirm-dialog');
+  $('confirm-title').textContent = title;
+  $('confirm-text').textContent = text;
+  $('confirm-ok').textContent = okLabel;
+  if (typeof dlg.showModal !== 'function') return Promise.resolve(window.confirm(`${title}\n\n${text}`));
+  return new Promise((resolve) => {
+    dlg.returnValue = '';
+    dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok'), { once: true });
+    dlg.showModal();
+  });
+}
+
+const modalOpen = () => !!document.querySelector('dialog[open]');
+
+// ───────────────────────────── session snapshots ─────────────────────────────
+// Each tab has a session id (sessionStorage). After every change of the undo stack the page
+// stores references (history ids, never image data) under /sessions/{id}/snapshot, so a
+// reload rebuilds the stack: step n is the `output` of its history entry; the original is the
+// `input` of `original_history_id` (an erase made from the original).
+
+const SESSION_RE = /^[A-Za-z0-9_-]{1,128}$/;
+
+const session = {
+  id: '',
+  sent: undefined,   // JSON of the last stored snapshot ('' = deleted)
+  timer: 0,
+  chain: Promise.resolve(),
+  restored: null,    // promise of the boot-time restore (for tests)
+};
+
+function initSessionId() {
+  let id = '';
+  try { id = sessionStorage.getItem('mend.session') || ''; } catch { /* storage blocked */ }
+  if (!SESSION_RE.test(id)) {
+    id = randomId();
+    try { sessionStorage.setItem('mend.session', id); } catch { /* falls back to a per-load id */ }
+  }
+  session.id = id;
+  // A duplicated tab copies sessionStorage: ask whether another open tab already uses this id,
+  // and if so, fork to a new one (after restoring from the shared snapshot).
+  if (typeof BroadcastChannel === 'function') {
+    const ch = new BroadcastChannel('mend.sessions');
+    const nonce = randomId();
+    ch.onmessage = (e) => {
+      const m = e.data || {};
+      if (m.q === 'who' && m.id === session.id) ch.postMessage({ a: 'mine', id: m.id, nonce: m.nonce });
+      else if (m.a === 'mine' && m.nonce === nonce && m.id === session.id) {
+        session.id = randomId();
+        try { sessionStorage.setItem('mend.session', session.id); } catch { /* ignore */ }
+        session.sent = undefined;
+        if (hasImage()) scheduleSnapshot();
+      }
+    };
+    ch.postMessage({ q: 'who', id, nonce });
+  }
+}
+
+const snapshotUrl = () => `${API}/sessions/${session.id}/snapshot`;
+
+/** The snapshot of the current stack, or null when nothing of it could be restored. */
+function snapshotValue() {
+  if (!hasImage()) return null;
+  const stack = state.history.map((e, i) => (i === 0 ? 'original' : e.hid || null));
+  if (!state.originalHid && !stack.some((x) => x && x !== 'original')) return null;
+  return {
+    file_name: state.file.name,
+    mime: state.file.mime,
+    stack,
+    index: state.index,
+    original_history_id: state.originalHid,
+  };
+}
+
+function scheduleSnapshot() {
+  clearTimeout(session.timer);
+  session.timer = setTimeout(flushSnapshot, 250);
+}
+
+/** Store (or delete) the snapshot now; requests are sent one after another, in order. */
+function flushSnapshot(keepalive = false) {
+  clearTimeout(session.timer);
+  session.timer = 0;
+  const snap = snapshotValue();
+  const body = snap ? JSON.stringify(snap) : '';
+  if (body === session.sent) return session.chain;
+  session.sent = body;
+  const url = snapshotUrl();
+  const init = body
+    ? { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body, keepalive }
+    : { method: 'DELETE', keepalive };
+  session.chain = session.chain
+    .then(() => fetch(url, init))
+    .then((res) => {
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    })
+    .catch((e) => {
+      if (session.sent === body) session.sent = undefined; // retry on the next change
+      console.warn('Could not store the session snapshot:', e);
+    });
+  return session.chain;
+}
+
+async function fetchHistoryImage(id, kind, signal) {
+  if (typeof id !== 'string' || !SESSION_RE.test(id)) return null;
+  try {
+    const blob = await apiImage(`/history/${encodeURIComponent(id)}/${kind}`, { signal, what: 'Loading' });
+    return { blob, ...(await decodeImage(blob)) };
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    return null; // deleted or evicted by retention
+  }
+}
+
+/** Rebuild the undo stack from this tab's snapshot. Resolves true when something was restored. */
+async function restoreSession() {
+  let snap;
+  try {
+    const res = await fetch(snapshotUrl(), { cache: 'no-store' });
+    if (res.status === 404) return false;
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    snap = await res.json();
+  } catch (e) {
+    console.warn('Could not read the session snapshot:', e);
+    return false;
+  }
+  if (!snap || !Array.isArray(snap.stack) || !snap.stack.length || hasImage()) return false;
+  const ctrl = new AbortController();
+  state.abort = ctrl;
+  setBusy('Restoring your session…');
+  try {
+    const ids = snap.stack.slice(1);
+    const savedIndex = clamp(Number(snap.index) || 0, 0, snap.stack.length - 1);
+    const steps = await Promise.all(ids.map((id) => fetchHistoryImage(id, 'output', ctrl.signal)));
+    // The original: the input of an erase made from it.
+    let original = null;
+    let originalHid = null;
+    for (const id of [snap.original_history_id, ids[0]]) {
+      if (original || !id) continue;
+      original = await fetchHistoryImage(id, 'input', ctrl.signal);
+      if (original) originalHid = id;
+    }
+    const entries = [];
+    let target = null; // the entry at (or nearest below) the saved index
+    let lostOriginal = false;
+    if (original) entries.push(target = { ...original, hid: null });
+    steps.forEach((s, i) => {
+      if (!s) return;
+      entries.push({ ...s, hid: ids[i] });
+      if (i + 1 <= savedIndex || !target) target = entries[entries.length - 1];
+    });
+    if (!original) {
+      if (!entries.length) {
+        toast('info', 'Could not restore your session',
+          'Its images are no longer in the history (deleted or removed by the history limits).', 7000);
+        return false;
+      }
+      lostOriginal = true;
+      entries[0].hid = null; // the earliest surviving step becomes the base image
+    }
+    const size = entries[0];
+    const usable = entries.filter((e) => e.w === size.w && e.h === size.h);
+    for (const e of entries) if (!usable.includes(e)) URL.revokeObjectURL(e.url);
+    if (ctrl.signal.aborted) return false;
+    const mime = typeof snap.mime === 'string' && snap.mime.startsWith('image/') ? snap.mime : usable[0].blob.type;
+    const name = typeof snap.file_name === 'string' && snap.file_name ? snap.file_name : 'image';
+    setStack({ name, mime }, usable, Math.max(0, usable.indexOf(target)), originalHid);
+    const missing = snap.stack.length - usable.length;
+    const edits = usable.length - 1;
+    let detail = `${name} · ${edits} edit${edits === 1 ? '' : 's'}`;
+    if (missing) {
+      detail += `\n${missing} step${missing === 1 ? ' is' : 's are'} no longer in the history` +
+        (lostOriginal ? ' (including the original)' : '') + '.';
+    }
+    toast('ok', 'Restored your session', detail);
+    return true;
+  } catch (e) {
+    showError(e, 'Could not restore your session');
+    return false;
+  } finally {
+    if (state.abort === ctrl || !state.abort) setBusy(null);
+  }
+}
+
+// ───────────────────────────── history panel ─────────────────────────────
+
+const PAGE = 30;
+const hp = {
+  items: new Map(),  // id → summary
+  total: null,
+  next: null,
+  loaded: false,
+  loading: null,     // promise while a page loads
+  details: new Map(), // id → detail JSON
+  generation: 0,     // bumps on reload so stale pages are dropped
+};
+const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+function fmtWhen(ms) {
+  const d = new Date(ms);
+  const day = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const diff = Math.round((day(new Date()) - day(d)) / 864e5);
+  const date = diff === 0 ? 'Today' : diff === 1 ? 'Yesterday' : dayFmt.format(d);
+  return `${date}, ${timeFmt.format(d)}`;
+}
+
+function historyRenderMeta() {
+  const n = hp.total;
+  $('history-count').textContent = n ? String(n) : '';
+  const shown = hp.items.size;
+  $('history-summary').textContent = n === null ? '' : n === 0 ? 'Empty'
+    : shown < n ? `${shown} of ${n} entries` : `${n} ${n === 1 ? 'entry' : 'entries'}`;
+  $('history-empty').hidden = !(hp.loaded && n === 0 && !shown);
+  $('btn-history-clear').disabled = !n;
+  $('btn-history-more').hidden = !hp.next;
+}
+
+function historyItemEl(it) {
+  const li = document.createElement('li');
+  li.className = 'h-item';
+  li.dataset.id = it.id;
+  const when = fmtWhen(it.created_at);
+
+  const row = document.createElement('button');
+  row.className = 'h-row';
+  row.setAttribute('aria-expanded', 'false');
+  row.setAttribute('aria-controls', `hd-${it.id}`);
+  row.title = 'Show details';
+  const img = document.createElement('img');
+  img.className = 'h-thumb';
+  img.loading = 'lazy';
+  img.decoding = 'async';
+  img.alt = '';
+  img.width = 56;
+  img.height = 56;
+  img.src = it.thumbnail_url || `${API}/history/${encodeURIComponent(it.id)}/thumbnail`;
+  img.addEventListener('error', () => { img.style.visibility = 'hidden'; }, { once: true });
+  const meta = document.createElement('span');
+  meta.className = 'h-meta';
+  const b = document.createElement('b');
+  b.textContent = when;
+  const tag = document.createElement('span');
+  tag.className = 'h-tag';
+  tag.textContent = 'open';
+  tag.hidden = true;
+  b.append(tag);
+  const s1 = document.createElement('small');
+  s1.textContent = `${it.width} × ${it.height} · ${fmtBytes(it.bytes || 0)}`;
+  const s2 = document.createElement('small');
+  s2.textContent = it.model;
+  meta.append(b, s1, s2);
+  row.append(img, meta);
+
+  const del = document.createElement('button');
+  del.className = 'btn small icon h-del';
+  del.title = 'Delete';
+  del.setAttribute('aria-label', `Delete entry from ${when}`);
+  del.innerHTML = '<svg><use href="#i-clear"/></svg>';
+
+  const detail = document.createElement('div');
+  detail.className = 'h-detail';
+  detail.id = `hd-${it.id}`;
+  detail.hidden = true;
+
+  row.addEventListener('click', () => toggleHistoryDetail(li, it));
+  del.addEventListener('click', () => deleteHistoryEntry(it.id, when));
+  li.append(row, del, detail);
+  return li;
+}
+
+function kvList(title, pairs) {
+  const frag = document.createDocumentFragment();
+  if (!pairs.length) return frag;
+  const h = document.createElement('p');
+  h.className = 'kv-title';
+  h.textContent = title;
+  const dl = document.createElement('dl');
+  dl.className = 'kv';
+  for (const [k, v] of pairs) {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    dl.append(dt, dd);
+  }
+  frag.append(h, dl);
+  return frag;
+}
+
+async function getHistoryDetail(id) {
+  if (!hp.details.has(id)) {
+    const res = await api(`/history/${encodeURIComponent(id)}`, { what: 'Loading the entry' });
+    hp.details.set(id, await res.json());
+  }
+  return hp.details.get(id);
+}
+
+async function toggleHistoryDetail(li, it) {
+  const row = li.querySelector('.h-row');
+  const detail = li.querySelector('.h-detail');
+  const open = row.getAttribute('aria-expanded') !== 'true';
+  row.setAttribute('aria-expanded', String(open));
+  row.title = open ? 'Hide details' : 'Show details';
+  detail.hidden = !open;
+  if (!open || detail.childElementCount) return;
+
+  const actions = document.createElement('div');
+  actions.className = 'h-actions';
+  const openOut = document.createElement('button');
+  openOut.className = 'btn primary';
+  openOut.textContent = 'Open result';
+  openOut.title = 'Open the result, with its input as the original (compare, undo)';
+  const openIn = document.createElement('button');
+  openIn.className = 'btn small';
+  openIn.textContent = 'Open input';
+  openIn.title = 'Open the image as it was before this erase';
+  openOut.addEventListener('click', () => openHistoryEntry(it.id, 'output'));
+  openIn.addEventListener('click', () => openHistoryEntry(it.id, 'input'));
+  const info = document.createElement('div');
+  info.textContent = 'Loading…';
+  info.className = 'note';
+  detail.append(info, actions);
+  actions.append(openOut, openIn);
+  try {
+    const d = await getHistoryDetail(it.id);
+    const t = d.timings || {};
+    const timings = [['Total', t.total_ms], ['Model', t.model_ms], ['Decode', t.decode_ms], ['Encode', t.encode_ms]]
+      .filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, fmtSecs(v)]);
+    const settings = Object.entries(d.settings || {})
+      .filter(([, v]) => v !== null && v !== undefined && v !== '')
+      .map(([k, v]) => [k.replace(/^hd_strategy_/, 'hd_'), typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    const box = document.createElement('div');
+    box.append(kvList('Timings', timings), kvList('Settings', [['model', d.model], ...settings]));
+    info.replaceWith(box);
+  } catch (e) {
+    info.className = 'note err';
+    info.textContent = e instanceof ApiError ? `${e.message}${e.detail ? `: ${e.detail}` : ''}` : String(e.message || e);
+  }
+}
+
+function markCurrentHistory() {
+  const id = hasImage() ? cur().hid : null;
+  for (const li of $('history-list').children) {
+    const on = !!id && li.dataset.id === id;
+    li.classList.toggle('current', on);
+    li.querySelector('.h-tag').hidden = !on;
+    if (on) li.setAttribute('aria-current', 'true');
+    else li.removeAttribute('aria-current');
+  }
+}
+
+/** Load the first page (reset) or the next one. */
+function loadHistory(reset = false) {
+  if (hp.loading && !reset) return hp.loading;
+  if (reset) {
+    hp.generation++;
+    hp.next = null;
+  } else if (hp.loaded && !hp.next) return Promise.resolve();
+  const gen = hp.generation;
+  const q = new URLSearchParams({ limit: String(PAGE) });
+  if (!reset && hp.next) q.set('before', hp.next);
+  $('history-error').hidden = true;
+  $('btn-history-more').disabled = true;
+  const p = (async () => {
+    try {
+      const res = await api(`/history?${q}`, { what: 'Loading the history' });
+      const page = await res.json();
+      if (gen !== hp.generation) return;
+      const list = $('history-list');
+      if (reset) {
+        hp.items.clear();
+        list.replaceChildren();
+      }
+      for (const it of page.items || []) {
+        if (hp.items.has(it.id)) continue;
+        hp.items.set(it.id, it);
+        list.append(historyItemEl(it));
+      }
+      hp.total = Number(page.total) || 0;
+      hp.next = page.next_before || null;
+      hp.loaded = true;
+      markCurrentHistory();
+    } catch (e) {
+      if (gen !== hp.generation) return;
+      const err = $('history-error');
+      err.hidden = false;
+      err.textContent = e instanceof ApiError ? e.message : `Could not load the history: ${e.message || e}`;
+    } finally {
+      if (hp.loading === p) hp.loading = null;
+      $('btn-history-more').disabled = false;
+      historyRenderMeta();
+    }
+  })();
+  hp.loading = p;
+  return p;
+}
+
+/** A new erase was recorded: put it at the top of the list. */
+async function historyAdded(id) {
+  if (!hp.loaded) {
+    if (hp.total !== null) { hp.total++; historyRenderMeta(); }
+    return;
+  }
+  if (hp.items.has(id)) return;
+  try {
+    const d = await getHistoryDetail(id);
+    if (hp.items.has(id)) return;
+    const bytes = ['input', 'mask', 'output', 'thumbnail']
+      .reduce((n, k) => n + ((d[k] && Number(d[k].bytes)) || 0), 0);
+    const it = {
+      id, created_at: d.created_at, model: d.model, width: d.width, height: d.height, bytes,
+      thumbnail_url: (d.urls && d.urls.thumbnail) || `${API}/history/${encodeURIComponent(id)}/thumbnail`,
+    };
+    hp.items.set(id, it);
+    $('history-list').prepend(historyItemEl(it));
+    hp.total = (hp.total || 0) + 1;
+    markCurrentHistory();
+    historyRenderMeta();
+  } catch (e) {
+    console.warn('Could not add the new history entry:', e);
+  }
+}
+
+async function openHistoryEntry(id, which) {
+  if (state.busy) {
+    toast('info', 'Please wait', 'An operation is still running.');
+    return;
+  }
+  const ctrl = new AbortController();
+  state.abort = ctrl;
+  setBusy('Opening…');
+  try {
+    const input = await fetchHistoryImage(id, 'input', ctrl.signal);
+    const output = which === 'output' ? await fetchHistoryImage(id, 'output', ctrl.signal) : null;
+    if (ctrl.signal.aborted) return;
+    if (!input || (which === 'output' && !output)) {
+      toast('error', 'Cannot open this entry', 'Its files are gone (deleted or removed by the history limits).');
+      return;
+    }
+    const mime = (input.blob.type || 'image/png').toLowerCase();
+    const stamp = hp.items.get(id) ? new Date(hp.items.get(id).created_at) : new Date();
+    const pad = (n) => String(n).padStart(2, '0');
+    const name = `mend-${stamp.getFullYear()}${pad(stamp.getMonth() + 1)}${pad(stamp.getDate())}-` +
+      `${pad(stamp.getHours())}${pad(stamp.getMinutes())}${pad(stamp.getSeconds())}.${EXT_BY_MIME[mime] || 'png'}`;
+    const entries = [{ ...input, hid: null }];
+    if (output) entries.push({ ...output, hid: id });
+    setStack({ name, mime }, entries, entries.length - 1, id);
+    if (window.innerWidth < 760) setPanel(false);
+  } catch (e) {
+    showError(e, 'Cannot open this entry');
+  } finally {
+    if (state.abort === ctrl || !state.abort) setBusy(null);
+  }
+}
+
+async function deleteHistoryEntry(id, when) {
+  const ok = await confirmDialog('Delete this entry?',
+    `The erase from ${when} and its files (input, mask, result) are removed from the server.` +
+    (state.history.some((e) => e.hid === id) ? '\nThe open image keeps working, but a reload cannot restore this step.' : ''));
+  if (!ok) return;
+  const li = $('history-list').querySelector(`[data-id="${CSS.escape(id)}"]`);
+  if (li) li.classList.add('gone');
+  try {
+    await api(`/history/${encodeURIComponent(id)}`, { method: 'DELETE', what: 'Deleting the entry' });
+    removeHistoryItem(id, li);
+  } catch (e) {
+    if (e instanceof ApiError && /HTTP 404|not found/i.test(e.message + e.detail)) removeHistoryItem(id, li);
+    else {
+      if (li) li.classList.remove('gone');
+      showError(e, 'Could not delete the entry');
+    }
+  }
+}
+
+function removeHistoryItem(id, li) {
+  // keep keyboard focus in the list
+  const next = li && (li.nextElementSibling || li.previousElementSibling);
+  const hadFocus = li && li.contains(document.activeElement);
+  if (li) li.remove();
+  if (hp.items.delete(id) && hp.total) hp.total--;
+  hp.details.delete(id);
+  if (hadFocus) (next ? next.querySelector('.h-row') : $('tab-history')).focus();
+  historyRenderMeta();
+}
+
+async function clearHistory() {
+  const n = hp.total || 0;
+  const ok = await confirmDialog('Clear all history?',
+    `This deletes ${n} ${n === 1 ? 'entry' : 'entries'} and their files from the server. It cannot be undone.\n` +
+    'The open image stays, but a reload can no longer restore it.', 'Clear all');
+  if (!ok) return;
+  try {
+    const res = await api('/history?confirm=true', { method: 'DELETE', what: 'Clearing the history' });
+    const j = await res.json().catch(() => ({}));
+    toast('ok', 'History cleared', `${j.deleted ?? n} ${j.deleted === 1 ? 'entry' : 'entries'} deleted.`);
+  } catch (e) {
+    showError(e, 'Could not clear the history');
+  }
+  hp.details.clear();
+  await loadHistory(true);
+  $('tab-history').focus();
+}
+
+// ───────────────────────────── panel tabs & retention ─────────────────────────────
+
+function panelTab() {
+  return $('tab-history').getAttribute('aria-selected') === 'true' ? 'history' : 'settings';
+}
+
+function syncPanelButtons() {
+  const open = !el.app.classList.contains('panel-hidden');
+  const tab = panelTab();
+  for (const [btn, name] of [[$('btn-panel'), 'settings'], [$('btn-history'), 'history']]) {
+    const on = open && tab === name;
+    btn.setAttribute('aria-expanded', String(on));
+    btn.classList.toggle('active', on);
+  }
+}
+
+function selectTab(name, focus = false) {
+  for (const t of ['settings', 'history']) {
+    const on = t === name;
+    const tab = $(`tab-${t}`);
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(`pane-${t}`).hidden = !on;
+    if (on && focus) tab.focus();
+  }
+  store.set('panelTab', name);
+  syncPanelButtons();
+  if (name === 'history' && !hp.loaded && !hp.loading) loadHistory(true);
+}
+
+/** Toolbar buttons: open the panel at a tab, or close it when that tab is already showing. */
+function togglePanelTab(name) {
+  const open = !el.app.classList.contains('panel-hidden');
+  if (open && panelTab() === name) {
+    setPanel(false);
+  } else {
+    setPanel(true);
+    selectTab(name);
+  }
+  store.set('panelHidden', el.app.classList.contains('panel-hidden'));
+}
+
+async function loadRetention() {
+  try {
+    const r = await (await api('/history/retention', { what: 'Loading history limits' })).json();
+    $('ret-entries').value = String(r.max_entries || 0);
+    $('ret-mb').value = String(r.max_bytes ? +(r.max_bytes / 1e6).toFixed(1) : 0);
+  } catch (e) {
+    $('retention-card').classList.add('dim');
+    $('ret-note').className = 'note err';
+    $('ret-note').textContent = 'Could not load the history limits.';
+  }
+}
+
+async function saveRetention() {
+  const entries = $('ret-entries');
+  const mb = $('ret-mb');
+  if (!entries.checkValidity() || !mb.checkValidity()) return;
+  const body = {
+    max_entries: Math.max(0, Math.floor(Number(entries.value) || 0)),
+    max_bytes: Math.max(0, Math.round((Number(mb.value) || 0) * 1e6)),
+  };
+  try {
+    await api('/history/retention', { method: 'PUT', json: body, what: 'Saving history limits' });
+    entries.value = String(body.max_entries);
+    toast('ok', 'History limits saved', [
+      body.max_entries ? `at most ${body.max_entries} entries` : 'any number of entries',
+      body.max_bytes ? `at most ${fmtBytes(body.max_bytes)}` : 'any size',
+    ].join(', '));
+    if (hp.loaded) loadHistory(true); // oldest entries may have been evicted
+  } catch (e) {
+    showError(e, 'Could not save the history limits');
+  }
+}
+
+function initHistoryPanel() {
+  $('tab-settings').addEventListener('click', () => selectTab('settings'));
+  $('tab-history').addEventListener('click', () => selectTab('history'));
+  $('panel').querySelector('[role=tablist]').addEventListener('keydown', (e) => {
+    if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const to = e.key === 'Home' ? 'settings' : e.key === 'End' ? 'history'
+      : panelTab() === 'settings' ? 'history' : 'settings';
+    selectTab(to, true);
+  });
+  $('btn-history').addEventListener('click', () => togglePanelTab('history'));
+  $('btn-history-more').addEventListener('click', () => loadHistory());
+  $('btn-history-refresh').addEventListener('click', () => { hp.details.clear(); loadHistory(true); });
+  $('btn-history-clear').addEventListener('click', clearHistory);
+  if (typeof IntersectionObserver === 'function') {
+    // infinite scroll: load the next page when "Load more" scrolls into view
+    new IntersectionObserver((entries) => {
+      if (entries.some((x) => x.isIntersecting) && hp.next && !hp.loading) loadHistory();
+    }, { root: $('panel'), rootMargin: '200px' }).observe($('btn-history-more'));
+  }
+  for (const id of ['ret-entries', 'ret-mb']) $(id).addEventListener('change', saveRetention);
+  selectTab(store.get('panelTab', 'settings') === 'history' ? 'history' : 'settings');
+  loadRetention();
 }
 
 // ───────────────────────────── image loading ─────────────────────────────
@@ -776,17 +1409,25 @@ async function openImage(blob, name) {
     toast('error', `Cannot open ${name}`, e.message);
     return;
   }
+  // A new image starts a new session: nothing of it is on the server yet, so the snapshot
+  // is deleted (setStack → goTo → scheduleSnapshot sees no history references).
+  setStack({ name, mime }, [{ blob, ...decoded, hid: null }], 0, null);
+}
+
+/** Replace the whole undo stack (new image, history entry, restored session). */
+function setStack(file, entries, index, originalHid) {
   setCompare(false);
   for (const old of state.history) URL.revokeObjectURL(old.url);
-  state.file = { name, mime };
-  state.history = [{ blob, ...decoded }];
+  state.file = file;
+  state.history = entries;
   state.index = -1;
+  state.originalHid = originalHid || null;
   state.maskOps = [];
   state.maskRedo = [];
   el.stage.hidden = false;
   el.empty.hidden = true;
   el.viewport.classList.add('has-image');
-  goTo(0); // sizes the mask canvas and fits the view
+  goTo(clamp(index, 0, entries.length - 1)); // sizes the mask canvas and fits the view
   el.stTime.textContent = '';
   refreshCursorVisibility();
 }
@@ -958,7 +1599,7 @@ function isTyping(t) {
 }
 
 function onKeyDown(e) {
-  if (isTyping(e.target)) return;
+  if (isTyping(e.target) || modalOpen()) return;
   const mod = e.ctrlKey || e.metaKey;
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   if (mod) {
@@ -981,6 +1622,7 @@ function onKeyDown(e) {
     case '+': case '=': zoomCenter(1.25); break;
     case '-': case '_': zoomCenter(1 / 1.25); break;
     case '?': toggleHelp(); break;
+    case 'h': togglePanelTab('history'); break;
     case 'Enter': if (onControl) return; runInpaint(); break;
     case 'Delete': case 'Backspace': clearMask(); break;
     case 'Escape':
@@ -1093,11 +1735,8 @@ function wire() {
   $('btn-fit').addEventListener('click', fit);
   $('btn-zoom-in').addEventListener('click', () => zoomCenter(1.25));
   $('btn-zoom-out').addEventListener('click', () => zoomCenter(1 / 1.25));
-  $('btn-panel').addEventListener('click', () => {
-    const open = el.app.classList.contains('panel-hidden');
-    setPanel(open);
-    store.set('panelHidden', !open);
-  });
+  $('btn-panel').addEventListener('click', () => togglePanelTab('settings'));
+  window.addEventListener('pagehide', () => { if (session.timer) flushSnapshot(true); });
   el.expand.addEventListener('click', () => adjustMask('expand'));
   el.shrink.addEventListener('click', () => adjustMask('shrink'));
   el.invert.addEventListener('click', () => adjustMask('reverse'));
@@ -1138,16 +1777,22 @@ function initHelp() {
 // ───────────────────────────── boot ─────────────────────────────
 
 function boot() {
+  initSessionId();
   initSettings();
+  initHistoryPanel();
   initHelp();
   wire();
   setTool('brush');
   updateUI();
   applyView();
   loadServerInfo();
-  loadInputImage();
+  // A stored session wins over the server's --input image.
+  session.restored = restoreSession().then((ok) => { if (!ok && !hasImage()) loadInputImage(); return ok; });
   // for automated UI checks and debugging
-  window.mend = { state, openImage, runInpaint, adjustMask, undo, redo, fit };
+  window.mend = {
+    state, session, history: hp, openImage, runInpaint, adjustMask, undo, redo, fit,
+    openHistoryEntry, loadHistory, flushSnapshot, snapshotValue,
+  };
 }
 
 boot();

@@ -53,28 +53,30 @@ pub async fn inpaint(
     let keep_input = state.config.history;
     let (decoded, mask, input_bytes) =
         blocking(move || decode_pair(&image_b64, &mask_b64, limits, keep_input)).await?;
-    let DecodedImage {
-        rgb,
-        alpha,
-        format,
-        metadata,
-    } = decoded;
-    let decode_ms = elapsed_ms(started);
-    let size = rgb.dimensions();
+    let format = decoded.format;
+    let job = Prepared {
+        id: state.engine.next_job_id(),
+        model: state.engine.current_model(),
+        decoded,
+        mask,
+        input_bytes,
+        config,
+        settings,
+        started,
+        decode_ms: elapsed_ms(started),
+    };
+    let job_id = job.id.clone();
 
-    let job_id = state.engine.next_job_id();
-    let model = state.engine.current_model();
-    state.jobs.create(&job_id, "inpaint", &model, size).await?;
+    state
+        .jobs
+        .create(&job_id, "inpaint", &job.model, job.decoded.rgb.dimensions())
+        .await?;
     let mut guard = state.jobs.guard(&job_id);
-    let mask_for_history = state.config.history.then(|| mask.clone());
-    let result = match state
-        .engine
-        .inpaint(job_id.clone(), rgb, mask, config)
-        .await
-    {
-        Ok(result) => result,
+    let outcome = run_job(&state, job).await;
+    guard.disarm();
+    let (bytes, history_id) = match outcome {
+        Ok(done) => done,
         Err(e) => {
-            guard.disarm();
             let to = if matches!(e, Error::Model(mend_models::Error::Cancelled)) {
                 JobState::Cancelled
             } else {
@@ -87,53 +89,6 @@ pub async fn inpaint(
             return Err(e.into());
         }
     };
-    let model_ms = elapsed_ms(started) - decode_ms;
-
-    let quality = state.config.quality;
-    let (bytes, extras) = blocking(move || {
-        let bytes = imaging::encode_image(&result, alpha.as_ref(), format, &metadata, quality)?;
-        let extras = match mask_for_history {
-            Some(mask) => Some((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?)),
-            None => None,
-        };
-        Ok((bytes, extras))
-    })
-    .await?;
-    let encode_ms = elapsed_ms(started) - decode_ms - model_ms;
-
-    let mut history_id = None;
-    if let (Some((mask_png, thumbnail_jpeg)), Some(input)) = (extras, input_bytes) {
-        let entry = NewEntry {
-            id: job_id.clone(),
-            model,
-            width: size.0,
-            height: size.1,
-            settings,
-            timings: Timings {
-                decode_ms,
-                model_ms,
-                encode_ms,
-                total_ms: elapsed_ms(started),
-            },
-            input: (input, format.extension(), format.mime()),
-            mask_png,
-            output: (bytes.clone(), format.extension(), format.mime()),
-            thumbnail_jpeg,
-        };
-        let store = state.jobs.store().clone();
-        match blocking(move || store.record_history(entry)).await {
-            Ok(entry) => history_id = Some(entry.id),
-            Err(e) => {
-                guard.disarm();
-                state
-                    .jobs
-                    .transition(job_id, JobState::Failed, Some(e.to_string()), None)
-                    .await?;
-                return Err(e.into());
-            }
-        }
-    }
-    guard.disarm();
     state
         .jobs
         .transition(
@@ -143,14 +98,6 @@ pub async fn inpaint(
             history_id.clone(),
         )
         .await?;
-    tracing::debug!(
-        job = %job_id,
-        decode_ms,
-        model_ms,
-        encode_ms,
-        total_ms = elapsed_ms(started),
-        "inpaint done"
-    );
     state.events().send(EngineEvent::Finished {
         job_id: job_id.clone(),
     });
@@ -167,13 +114,96 @@ pub async fn inpaint(
     )
         .into_response();
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&job_id) {
-        headers.insert(HeaderName::from_static("x-job-id"), v);
-    }
-    if let Some(Ok(v)) = history_id.as_deref().map(HeaderValue::from_str) {
-        headers.insert(HeaderName::from_static("x-history-id"), v);
+    for (name, value) in [("x-job-id", Some(job_id)), ("x-history-id", history_id)] {
+        if let Some(Ok(v)) = value.as_deref().map(HeaderValue::from_str) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
     }
     Ok(response)
+}
+
+/// A decoded, validated request with its job id, ready to run.
+struct Prepared {
+    id: String,
+    model: String,
+    decoded: DecodedImage,
+    mask: image::GrayImage,
+    /// The image as sent, kept for history.
+    input_bytes: Option<Vec<u8>>,
+    config: InpaintConfig,
+    settings: serde_json::Value,
+    started: Instant,
+    decode_ms: u64,
+}
+
+/// Runs the model, encodes the result and records it in history (when enabled). Returns the
+/// response bytes and the history id.
+async fn run_job(state: &AppState, job: Prepared) -> Result<(Vec<u8>, Option<String>)> {
+    let Prepared {
+        id,
+        model,
+        decoded,
+        mask,
+        input_bytes,
+        config,
+        settings,
+        started,
+        decode_ms,
+    } = job;
+    let DecodedImage {
+        rgb,
+        alpha,
+        format,
+        metadata,
+    } = decoded;
+    let (width, height) = rgb.dimensions();
+    let mask_for_history = input_bytes.is_some().then(|| mask.clone());
+    let result = state.engine.inpaint(id.clone(), rgb, mask, config).await?;
+    let model_ms = elapsed_ms(started) - decode_ms;
+
+    let quality = state.config.quality;
+    let (bytes, extras) = blocking(move || {
+        let bytes = imaging::encode_image(&result, alpha.as_ref(), format, &metadata, quality)?;
+        let extras = match mask_for_history {
+            Some(mask) => Some((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?)),
+            None => None,
+        };
+        Ok((bytes, extras))
+    })
+    .await?;
+    let encode_ms = elapsed_ms(started) - decode_ms - model_ms;
+
+    let (Some((mask_png, thumbnail_jpeg)), Some(input)) = (extras, input_bytes) else {
+        return Ok((bytes, None));
+    };
+    let entry = NewEntry {
+        id,
+        model,
+        width,
+        height,
+        settings,
+        timings: Timings {
+            decode_ms,
+            model_ms,
+            encode_ms,
+            total_ms: elapsed_ms(started),
+        },
+        input: (input, format.extension(), format.mime()),
+        mask_png,
+        output: (bytes.clone(), format.extension(), format.mime()),
+        thumbnail_jpeg,
+    };
+    let store = state.jobs.store().clone();
+    let entry = blocking(move || store.record_history(entry)).await?;
+    tracing::debug!(
+        job = %entry.id,
+        decode_ms,
+        model_ms,
+        encode_ms,
+        total_ms = elapsed_ms(started),
+        "inpaint recorded"
+    );
+    Ok((bytes, Some(entry.id)))
 }
 
 fn elapsed_ms(since: Instant) -> u64 {
