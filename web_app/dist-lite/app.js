@@ -888,6 +888,10 @@ function flushSnapshot(keepalive = false) {
 async function fetchHistoryImage(id, kind, signal) {
   if (typeof id !== 'string' || !SESSION_RE.test(id)) return null;
   try {
+    // History files are served as immutable, so the browser cache may still hold an entry the
+    // server has deleted; the (uncached) JSON route says whether it still exists.
+    const meta = await fetch(`${API}/history/${encodeURIComponent(id)}`, { signal, cache: 'no-store' });
+    if (!meta.ok) return null;
     const blob = await apiImage(`/history/${encodeURIComponent(id)}/${kind}`, { signal, what: 'Loading' });
     return { blob, ...(await decodeImage(blob)) };
   } catch (e) {
@@ -924,9 +928,16 @@ async function restoreSession() {
       original = await fetchHistoryImage(id, 'input', ctrl.signal);
       if (original) originalHid = id;
     }
+    // Gone: start from the image before the earliest surviving step instead.
+    let lostOriginal = false;
+    const firstKept = ids.find((id, i) => steps[i]);
+    if (!original && firstKept) {
+      lostOriginal = true;
+      original = await fetchHistoryImage(firstKept, 'input', ctrl.signal);
+      if (original) originalHid = firstKept;
+    }
     const entries = [];
     let target = null; // the entry at (or nearest below) the saved index
-    let lostOriginal = false;
     if (original) entries.push(target = { ...original, hid: null });
     steps.forEach((s, i) => {
       if (!s) return;
@@ -939,8 +950,7 @@ async function restoreSession() {
           'Its images are no longer in the history (deleted or removed by the history limits).', 7000);
         return false;
       }
-      lostOriginal = true;
-      entries[0].hid = null; // the earliest surviving step becomes the base image
+      entries[0].hid = null; // last resort: the earliest surviving step becomes the base image
     }
     const size = entries[0];
     const usable = entries.filter((e) => e.w === size.w && e.h === size.h);
@@ -949,12 +959,12 @@ async function restoreSession() {
     const mime = typeof snap.mime === 'string' && snap.mime.startsWith('image/') ? snap.mime : usable[0].blob.type;
     const name = typeof snap.file_name === 'string' && snap.file_name ? snap.file_name : 'image';
     setStack({ name, mime }, usable, Math.max(0, usable.indexOf(target)), originalHid);
-    const missing = snap.stack.length - usable.length;
+    const missing = Math.max(0, snap.stack.length - usable.length);
     const edits = usable.length - 1;
     let detail = `${name} · ${edits} edit${edits === 1 ? '' : 's'}`;
     if (missing) {
       detail += `\n${missing} step${missing === 1 ? ' is' : 's are'} no longer in the history` +
-        (lostOriginal ? ' (including the original)' : '') + '.';
+        (lostOriginal ? ' (including the original, so it starts from an intermediate image)' : '') + '.';
     }
     toast('ok', 'Restored your session', detail);
     return true;
@@ -986,7 +996,7 @@ function fmtWhen(ms) {
   const day = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
   const diff = Math.round((day(new Date()) - day(d)) / 864e5);
   const date = diff === 0 ? 'Today' : diff === 1 ? 'Yesterday' : dayFmt.format(d);
-  return `${date}, ${timeFmt.format(d)}`;
+  return `${date} ${timeFmt.format(d)}`;
 }
 
 function historyRenderMeta() {
@@ -1024,15 +1034,16 @@ function historyItemEl(it) {
   meta.className = 'h-meta';
   const b = document.createElement('b');
   b.textContent = when;
-  const tag = document.createElement('span');
-  tag.className = 'h-tag';
-  tag.textContent = 'open';
-  tag.hidden = true;
-  b.append(tag);
+  b.title = new Date(it.created_at).toLocaleString();
   const s1 = document.createElement('small');
   s1.textContent = `${it.width} × ${it.height} · ${fmtBytes(it.bytes || 0)}`;
   const s2 = document.createElement('small');
   s2.textContent = it.model;
+  const tag = document.createElement('span');
+  tag.className = 'h-tag';
+  tag.textContent = 'on canvas';
+  tag.hidden = true;
+  s2.append(tag);
   meta.append(b, s1, s2);
   row.append(img, meta);
 
@@ -1110,10 +1121,10 @@ async function toggleHistoryDetail(li, it) {
     const d = await getHistoryDetail(it.id);
     const t = d.timings || {};
     const timings = [['Total', t.total_ms], ['Model', t.model_ms], ['Decode', t.decode_ms], ['Encode', t.encode_ms]]
-      .filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, fmtSecs(v)]);
+      .filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, v < 1000 ? `${v} ms` : fmtSecs(v)]);
     const settings = Object.entries(d.settings || {})
       .filter(([, v]) => v !== null && v !== undefined && v !== '')
-      .map(([k, v]) => [k.replace(/^hd_strategy_/, 'hd_'), typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+      .map(([k, v]) => [k.replace(/^hd_strategy_/, 'hd_').replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : String(v)]);
     const box = document.createElement('div');
     box.append(kvList('Timings', timings), kvList('Settings', [['model', d.model], ...settings]));
     info.replaceWith(box);
@@ -1271,7 +1282,7 @@ function removeHistoryItem(id, li) {
 async function clearHistory() {
   const n = hp.total || 0;
   const ok = await confirmDialog('Clear all history?',
-    `This deletes ${n} ${n === 1 ? 'entry' : 'entries'} and their files from the server. It cannot be undone.\n` +
+    `This deletes ${n === 1 ? '1 entry and its' : `${n} entries and their`} files from the server. It cannot be undone.\n` +
     'The open image stays, but a reload can no longer restore it.', 'Clear all');
   if (!ok) return;
   try {
@@ -1352,7 +1363,7 @@ async function saveRetention() {
     await api('/history/retention', { method: 'PUT', json: body, what: 'Saving history limits' });
     entries.value = String(body.max_entries);
     toast('ok', 'History limits saved', [
-      body.max_entries ? `at most ${body.max_entries} entries` : 'any number of entries',
+      body.max_entries ? `at most ${body.max_entries} ${body.max_entries === 1 ? 'entry' : 'entries'}` : 'any number of entries',
       body.max_bytes ? `at most ${fmtBytes(body.max_bytes)}` : 'any size',
     ].join(', '));
     if (hp.loaded) loadHistory(true); // oldest entries may have been evicted
