@@ -4,6 +4,7 @@
 //! Precedence: flag > environment variable > `--config` TOML file > default.
 
 pub mod list;
+pub mod plugin;
 pub mod run_batch;
 pub mod start;
 
@@ -33,6 +34,8 @@ pub enum Command {
     Run(run_batch::RunArgs),
     /// List the models mend knows and whether they can run here.
     List(list::ListArgs),
+    /// Create and build plugins (`mend plugin new NAME`, `mend plugin build`).
+    Plugin(plugin::PluginArgs),
 }
 
 /// Flags of `mend start`. `None` means "not given": the config file or the default applies.
@@ -102,6 +105,15 @@ pub struct StartArgs {
     /// Keep at most this many bytes of history files (0 = unlimited).
     #[arg(long, env = "MEND_HISTORY_MAX_BYTES")]
     pub history_max_bytes: Option<u64>,
+    /// Folder of plugin components, watched for changes (default `<data-dir>/plugins`).
+    #[arg(long, env = "MEND_PLUGINS_DIR")]
+    pub plugins_dir: Option<PathBuf>,
+    /// Memory limit of one plugin instance, in MiB (default 512).
+    #[arg(long, env = "MEND_PLUGIN_MEMORY_MIB")]
+    pub plugin_memory_mib: Option<u64>,
+    /// Deadline of one plugin call, in milliseconds (default 10000).
+    #[arg(long, env = "MEND_PLUGIN_DEADLINE_MS")]
+    pub plugin_deadline_ms: Option<u64>,
     /// TOML configuration file (flags and environment variables override it).
     #[arg(long, env = "MEND_CONFIG")]
     pub config: Option<PathBuf>,
@@ -157,6 +169,11 @@ impl StartArgs {
             history: base.history && !self.no_history,
             history_max_entries: self.history_max_entries.unwrap_or(base.history_max_entries),
             history_max_bytes: self.history_max_bytes.unwrap_or(base.history_max_bytes),
+            plugins_dir: self.plugins_dir.clone().or(base.plugins_dir),
+            plugin_memory_mib: self.plugin_memory_mib.unwrap_or(base.plugin_memory_mib),
+            plugin_deadline_ms: self.plugin_deadline_ms.unwrap_or(base.plugin_deadline_ms),
+            plugin_max_instances: base.plugin_max_instances,
+            plugin_grants: base.plugin_grants,
         };
         cfg.validate()?;
         Ok(cfg)

@@ -2,6 +2,7 @@
 //! variables (`MEND_*`), a TOML file (`--config mend.toml`) and defaults, in that order of
 //! precedence. Defaults are named constants so the docs and `--help` cannot drift.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,12 @@ pub const DEFAULT_MAX_PIXELS: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_QUEUE_DEPTH: usize = 32;
 /// Default request timeout in seconds (covers the queue wait and the model run).
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 600;
+/// Default memory limit of one plugin instance, in MiB.
+pub const DEFAULT_PLUGIN_MEMORY_MIB: u64 = 512;
+/// Default deadline of one plugin call, in milliseconds.
+pub const DEFAULT_PLUGIN_DEADLINE_MS: u64 = 10_000;
+/// Default number of plugin instances that may run at once (the pooling allocator's slots).
+pub const DEFAULT_PLUGIN_MAX_INSTANCES: u32 = 16;
 
 /// Which compute device to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -100,6 +107,18 @@ pub struct Config {
     pub history_max_entries: u64,
     /// Keep at most this many bytes of history files (0 = unlimited).
     pub history_max_bytes: u64,
+    /// Folder of plugin components (`*.wasm`), watched for changes; `<data_dir>/plugins` when
+    /// unset.
+    pub plugins_dir: Option<PathBuf>,
+    /// Memory limit of one plugin instance, in MiB.
+    pub plugin_memory_mib: u64,
+    /// Deadline of one plugin call, in milliseconds.
+    pub plugin_deadline_ms: u64,
+    /// Plugin instances that may run at once.
+    pub plugin_max_instances: u32,
+    /// Capabilities granted per plugin id (e.g. `{ "my-plugin" = ["inference"] }`); plugins
+    /// get nothing else.
+    pub plugin_grants: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Config {
@@ -126,6 +145,11 @@ impl Default for Config {
             history: true,
             history_max_entries: 0,
             history_max_bytes: 0,
+            plugins_dir: None,
+            plugin_memory_mib: DEFAULT_PLUGIN_MEMORY_MIB,
+            plugin_deadline_ms: DEFAULT_PLUGIN_DEADLINE_MS,
+            plugin_max_instances: DEFAULT_PLUGIN_MAX_INSTANCES,
+            plugin_grants: BTreeMap::new(),
         }
     }
 }
@@ -151,6 +175,15 @@ impl Config {
                 "max-pixels and max-body-bytes must be greater than 0".to_owned(),
             ));
         }
+        if self.plugin_memory_mib == 0
+            || self.plugin_deadline_ms == 0
+            || self.plugin_max_instances == 0
+        {
+            return Err(Error::Config(
+                "plugin-memory-mib, plugin-deadline-ms and plugin-max-instances must be greater than 0"
+                    .to_owned(),
+            ));
+        }
         if self.queue_depth == 0 {
             return Err(Error::Config("queue-depth must be at least 1".to_owned()));
         }
@@ -165,6 +198,13 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The plugins folder: `plugins_dir`, or `<data_dir>/plugins`.
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.plugins_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("plugins"))
     }
 
     /// Whether `--input` is a folder, which enables the file manager routes.

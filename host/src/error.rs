@@ -114,6 +114,24 @@ pub enum Error {
     /// The database failed, or holds data this version cannot read (see `storage`).
     #[error("storage error: {0}")]
     Storage(String),
+    /// A plugin call failed: the plugin returned an error, trapped, ran past its deadline or
+    /// memory limit, or returned unusable output. The message is safe to show to clients.
+    #[error("plugin `{plugin}` failed: {message}")]
+    Plugin {
+        /// The plugin's id.
+        plugin: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A plugin component could not be loaded (not a component, unsupported API version,
+    /// invalid manifest, missing exports).
+    #[error("plugin `{plugin}` cannot be loaded: {message}")]
+    PluginInvalid {
+        /// The plugin's id, or its file name when the id is not known yet.
+        plugin: String,
+        /// Why it was rejected.
+        message: String,
+    },
     /// The disk is full (ENOSPC / quota exceeded) while storing data. The message says what
     /// was being stored, never a path, so it can be shown to clients.
     #[error("the server is out of disk space ({0})")]

@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(api::router())
         .merge(api_v1::router())
+        .merge(crate::plugins::routes::router())
         .merge(openapi::router());
     ui::mount(routes, cfg.web_dir.as_deref())
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))

@@ -81,7 +81,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
 struct Server {
     child: Option<Child>,
     url: String,
-    log: PathBuf,
 }
 
 fn free_port() -> u16 {
@@ -121,7 +120,10 @@ impl Server {
                 .args(["--model", "cv2", "--device", "cpu", "--data-dir"])
                 .arg(data_dir)
                 .args(extra)
-                .env("RUST_LOG", "info")
+                .env(
+                    "RUST_LOG",
+                    std::env::var("MEND_TEST_SERVER_LOG").unwrap_or_else(|_| "info".into()),
+                )
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(log_file))
@@ -130,7 +132,6 @@ impl Server {
             let mut server = Self {
                 child: Some(child),
                 url: format!("http://127.0.0.1:{port}"),
-                log: log.to_owned(),
             };
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
@@ -215,6 +216,22 @@ impl Drop for DirGuard {
     }
 }
 
+/// The counters of the last `RecoveryReport { interrupted_jobs: N, … }` the server logged.
+fn last_recovery_report(log: &Path) -> HashMap<String, u64> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let Some(start) = text.rfind("RecoveryReport {") else {
+        return HashMap::new();
+    };
+    let rest = &text[start + "RecoveryReport {".len()..];
+    let body = &rest[..rest.find('}').unwrap_or(rest.len())];
+    body.split(',')
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once(':')?;
+            Some((k.trim().to_owned(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 // ------------------------------------------------------------------------------- clients
 
 /// Request bodies, one per side, built once and shared by every round.
@@ -254,18 +271,21 @@ struct Outcome {
     acks: Vec<Ack>,
     /// 200s whose body did not arrive in full (killed mid-response): not acknowledged.
     cut: u64,
+    /// When the first acknowledgement arrived, after the round's traffic started.
+    first_ack: Option<Duration>,
     /// Anything that is neither a 200, a 503 (queue full) nor a failure after the kill.
     unexpected: Vec<String>,
 }
 
 async fn client_loop(
+    client: reqwest::Client,
     url: String,
+    t0: Instant,
     mut rng: Rng,
     round: u64,
     stop: Arc<AtomicBool>,
     outcome: Arc<Mutex<Outcome>>,
 ) {
-    let client = reqwest::Client::new();
     let bodies = bodies();
     while !stop.load(Ordering::SeqCst) {
         let (side, body) = bodies[rng.below(bodies.len() as u64) as usize];
@@ -310,6 +330,7 @@ async fn client_loop(
                     out.unexpected
                         .push(format!("X-Job-Id {job_id:?} != X-History-Id {id}"));
                 }
+                out.first_ack.get_or_insert(t0.elapsed());
                 out.acks.push(Ack {
                     id,
                     side,
@@ -488,6 +509,8 @@ async fn acknowledged_inpaints_survive_sigkill() {
     let mut all_acks: HashMap<String, Ack> = HashMap::new();
     let mut interrupted_total = 0u64;
     let mut cut_total = 0u64;
+    let mut orphans_total = 0u64;
+    let mut tmps_total = 0u64;
     let mut failed_before = 0u64;
     let mut server = Server::start(&data_dir, &log, &[]).await;
 
@@ -497,10 +520,13 @@ async fn acknowledged_inpaints_survive_sigkill() {
         let stop = Arc::new(AtomicBool::new(false));
         let outcome = Arc::new(Mutex::new(Outcome::default()));
         let url = server.at("/api/v1/inpaint");
+        let t0 = Instant::now();
         let tasks: Vec<_> = (0..CLIENTS)
             .map(|c| {
                 tokio::spawn(client_loop(
+                    client.clone(),
                     url.clone(),
+                    t0,
                     Rng::new(rng.next() ^ c),
                     round,
                     Arc::clone(&stop),
@@ -531,6 +557,16 @@ async fn acknowledged_inpaints_survive_sigkill() {
         let restart = Instant::now();
         server = Server::start(&data_dir, &log, &[]).await;
         let restart_ms = restart.elapsed().as_millis();
+        let report = last_recovery_report(&log);
+        assert_eq!(
+            report.get("broken_entries_removed"),
+            Some(&0),
+            "round {round}: recovery found committed entries with missing files: {report:?}"
+        );
+        let orphans = report.get("orphan_dirs_removed").copied().unwrap_or(0);
+        let tmps = report.get("tmp_files_removed").copied().unwrap_or(0);
+        orphans_total += orphans;
+        tmps_total += tmps;
 
         // Every acknowledged entry, of this round and all before, is listed.
         let items = list_all_history(&client, &server).await;
@@ -579,10 +615,13 @@ async fn acknowledged_inpaints_survive_sigkill() {
             all_acks.insert(ack.id.clone(), ack);
         }
         println!(
-            "round {round:>3}: kill after {:>3} ms, acknowledged {acked:>3}, cut {:>2}, \
-             interrupted jobs {interrupted}, listed {:>4} (unacknowledged but committed {}), \
-             restart {restart_ms} ms",
+            "round {round:>3}: kill after {:>3} ms, acknowledged {acked:>3} (first after {}), cut {:>2}, \
+             interrupted jobs {interrupted}, swept {orphans} orphan folders + {tmps} tmp files, \
+             listed {:>4} (unacknowledged but committed {}), restart {restart_ms} ms",
             delay.as_millis(),
+            outcome
+                .first_ack
+                .map_or("-".to_owned(), |d| format!("{} ms", d.as_millis())),
             outcome.cut,
             listed.len(),
             listed.len() - all_acks.len(),
@@ -604,8 +643,8 @@ async fn acknowledged_inpaints_survive_sigkill() {
     assert!(server.stop_gracefully(), "SIGTERM exits 0 after the rounds");
     println!(
         "crash_safety summary: rounds {rounds} (SIGKILLs {rounds}), acknowledged {}, lost {lost}, \
-         listed {}, interrupted jobs {interrupted_total}, responses cut by the kill {cut_total}, \
-         {:.1} s",
+         listed {}, interrupted jobs {interrupted_total}, swept orphan folders {orphans_total}, \
+         swept tmp files {tmps_total}, responses cut by the kill {cut_total}, {:.1} s",
         all_acks.len(),
         items.len(),
         started.elapsed().as_secs_f64()

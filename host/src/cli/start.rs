@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use super::StartArgs;
 use crate::engine::{Engine, EventBus};
 use crate::jobs::Jobs;
+use crate::plugins::Plugins;
 use crate::server::{self, AppState};
 use crate::storage::Store;
 use crate::storage::records::Retention;
@@ -41,6 +42,12 @@ pub async fn run(args: &StartArgs) -> Result<()> {
         config.queue_depth,
         events.clone(),
     )?;
+    let plugins = Plugins::start(&config, events.clone(), Some(store.clone())).await?;
+    tracing::info!(
+        dir = %plugins.dir().display(),
+        loaded = plugins.list().len(),
+        "plugins ready"
+    );
     let jobs = Jobs::start(store, events);
     let addr = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(addr)
@@ -60,7 +67,7 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     if config.inbrowser {
         open_browser(&url);
     }
-    let state = AppState::new(config, engine, jobs);
+    let state = AppState::new(config, engine, jobs, plugins);
     server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("mend stopped");
     Ok(())

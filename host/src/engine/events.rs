@@ -42,6 +42,14 @@ pub enum EngineEvent {
         /// The new model's name.
         name: String,
     },
+    /// A plugin was loaded, replaced, enabled, disabled, configured or removed.
+    PluginsChanged {
+        /// The plugin's id (or file name when it failed to load).
+        id: String,
+        /// What happened: `loaded`, `replaced`, `enabled`, `disabled`, `configured`,
+        /// `removed` or `failed`.
+        change: String,
+    },
 }
 
 /// Capacity of the broadcast ring: plenty for progress at a few events per job.

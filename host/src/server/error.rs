@@ -85,6 +85,10 @@ impl From<Error> for ApiError {
                 "Cancelled",
             ),
             Error::DiskFull(_) => (S::INSUFFICIENT_STORAGE, "InsufficientStorage"),
+            // A failing plugin is the plugin's fault, not the server's: 422 with the reason,
+            // so the client sees which plugin failed and why.
+            Error::Plugin { .. } => (S::UNPROCESSABLE_ENTITY, "PluginError"),
+            Error::PluginInvalid { .. } => (S::BAD_REQUEST, "InvalidPlugin"),
             Error::Model(_)
             | Error::ImageEncode(_)
             | Error::Io { .. }

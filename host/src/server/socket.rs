@@ -66,6 +66,10 @@ async fn forward(io: &SocketIo, event: EngineEvent) {
         EngineEvent::JobChanged(job) => io.emit("job_state", &*job).await,
         // Job starts reach clients as `job_state` once the record says `running`.
         EngineEvent::Started { .. } => Ok(()),
+        EngineEvent::PluginsChanged { id, change } => {
+            io.emit("plugins_changed", &json!({ "id": id, "change": change }))
+                .await
+        }
         EngineEvent::ModelSwitched { name } => {
             io.emit("model_switched", &json!({ "name": name })).await
         }

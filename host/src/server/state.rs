@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::engine::{Engine, EventBus};
 use crate::imaging::Limits;
 use crate::jobs::Jobs;
+use crate::plugins::Plugins;
 
 /// Shared application state; cheap to clone (`Arc`s inside).
 #[derive(Debug, Clone)]
@@ -18,17 +19,20 @@ pub struct AppState {
     pub limits: Limits,
     /// Job records (and, through them, the store).
     pub jobs: Jobs,
+    /// Loaded plugins.
+    pub plugins: Plugins,
 }
 
 impl AppState {
     /// Builds the state from a configuration and a started engine.
-    pub fn new(config: Config, engine: Engine, jobs: Jobs) -> Self {
+    pub fn new(config: Config, engine: Engine, jobs: Jobs, plugins: Plugins) -> Self {
         let limits = Limits::new(config.max_pixels);
         Self {
             config: Arc::new(config),
             engine,
             limits,
             jobs,
+            plugins,
         }
     }
 

@@ -12,6 +12,7 @@ use image::{GrayImage, ImageFormat, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use mend::config::Config;
 use mend::engine::{Engine, EventBus};
 use mend::jobs::Jobs;
+use mend::plugins::Plugins;
 use mend::server::{self, AppState};
 use mend::storage::Store;
 use tokio::sync::oneshot;
@@ -53,13 +54,16 @@ impl TestServer {
         )
         .expect("engine starts");
         let (store, _report) = Store::open(&config.data_dir).expect("store opens");
+        let plugins = Plugins::start(&config, events.clone(), Some(store.clone()))
+            .await
+            .expect("plugins start");
         let jobs = Jobs::start(store, events);
         let listener = tokio::net::TcpListener::bind((config.host, 0))
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(config, engine, jobs);
+        let state = AppState::new(config, engine, jobs, plugins);
         tokio::spawn(async move {
             server::serve(listener, state, async {
                 let _ = rx.await;

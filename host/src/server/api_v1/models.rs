@@ -31,7 +31,7 @@ pub fn available_models() -> Vec<ModelInfo> {
 pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> {
     let cfg = &state.config;
     Json(ServerConfig {
-        plugins: Vec::new(),
+        plugins: super::plugins::enabled_plugins(&state),
         model_infos: available_models(),
         remove_bg_model: "briaai/RMBG-1.4".to_owned(),
         remove_bg_models: owned(REMOVE_BG_MODELS),
