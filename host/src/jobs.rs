@@ -73,9 +73,27 @@ impl Jobs {
     }
 
     async fn mark_running(&self, id: JobId) -> Result<()> {
-        self.transition(id, JobState::Running, None, None)
-            .await
-            .map(|_| ())
+        let store = self.store.clone();
+        if let Some(job) = blocking(move || store.mark_job_running(&id)).await? {
+            self.announce(&job);
+        }
+        Ok(())
+    }
+
+    /// Records success. When history is on, the history commit already marked the job
+    /// `succeeded` (one durable write for both); this then only announces it.
+    pub async fn succeed(&self, id: JobId, history_id: Option<RecordId>) -> Result<()> {
+        if history_id.is_none() {
+            return self
+                .transition(id, JobState::Succeeded, None, None)
+                .await
+                .map(|_| ());
+        }
+        let store = self.store.clone();
+        if let Some(job) = blocking(move || store.get_job(&id)).await? {
+            self.announce(&job);
+        }
+        Ok(())
     }
 
     /// Moves an active job to `state`. Finished jobs never change again, so a late

@@ -222,6 +222,9 @@ impl Store {
             meta_add(&mut meta, meta_key::HISTORY_COUNT, entries.len() as i128)?;
             meta_add(&mut meta, meta_key::HISTORY_BYTES, i128::from(added_bytes))?;
         }
+        for entry in entries {
+            Self::succeed_job_in(&txn, &entry.id)?;
+        }
         let retention = read_retention(&txn.open_table(SETTINGS)?)?;
         let keep: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
         let evicted = evict(&txn, retention, &keep)?;

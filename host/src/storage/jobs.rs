@@ -127,22 +127,82 @@ impl Store {
     /// holding the database's write lock), then `updated_at` is set to now. The id cannot be
     /// changed. Returns the updated job, or `None` if there is no such job.
     pub fn update_job(&self, id: &str, f: impl FnOnce(&mut Job)) -> Result<Option<Job>> {
-        let txn = self.db().begin_write()?;
+        self.update_job_with(id, f, true)
+    }
+
+    /// Marks a queued job `running` with a non-durable commit: visible at once to every reader
+    /// in this process, but not worth an `fsync` — after a crash the job is found `queued`,
+    /// which start-up recovery treats exactly like `running` (failed, "interrupted"). Returns
+    /// the job if it changed.
+    pub fn mark_job_running(&self, id: &str) -> Result<Option<Job>> {
+        let mut changed = false;
+        let job = self.update_job_with(
+            id,
+            |job| {
+                if job.state == JobState::Queued {
+                    job.state = JobState::Running;
+                    changed = true;
+                }
+            },
+            false,
+        )?;
+        Ok(job.filter(|_| changed))
+    }
+
+    /// [`Store::update_job`] with a choice of durability. Nothing is written when `f` leaves
+    /// the job as it was.
+    fn update_job_with(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut Job),
+        durable: bool,
+    ) -> Result<Option<Job>> {
+        let mut txn = self.db().begin_write()?;
+        if !durable {
+            txn.set_durability(redb::Durability::None)
+                .map_err(|e| Error::Storage(e.to_string()))?;
+        }
         let job = {
             let mut jobs = txn.open_table(JOBS)?;
             let Some(mut job) = read_job(&jobs, id)? else {
                 return Ok(None);
             };
-            let old_state = job.state;
+            let before = job.clone();
             f(&mut job);
             id.clone_into(&mut job.id);
+            if job == before {
+                drop(jobs);
+                txn.abort()?;
+                return Ok(Some(job));
+            }
             job.updated_at = now_ms();
             write_job(&mut jobs, &job)?;
-            reindex(&txn, id, Some(old_state), Some(job.state))?;
+            reindex(&txn, id, Some(before.state), Some(job.state))?;
             job
         };
         txn.commit()?;
         Ok(Some(job))
+    }
+
+    /// In a history commit: marks the job with the entry's id (if any, and still active)
+    /// `succeeded` with that entry, so the entry and its job's outcome are one durable commit.
+    pub(super) fn succeed_job_in(txn: &WriteTransaction, id: &str) -> Result<()> {
+        let mut jobs = txn.open_table(JOBS)?;
+        let Some(mut job) = read_job(&jobs, id)? else {
+            return Ok(());
+        };
+        if !job.state.is_active() {
+            return Ok(());
+        }
+        let old_state = job.state;
+        job.state = JobState::Succeeded;
+        job.history_id = Some(id.to_owned());
+        job.progress = 1.0;
+        job.error = None;
+        job.updated_at = now_ms();
+        write_job(&mut jobs, &job)?;
+        drop(jobs);
+        reindex(txn, id, Some(old_state), Some(JobState::Succeeded))
     }
 
     /// One job.

@@ -91,12 +91,7 @@ pub async fn inpaint(
     };
     state
         .jobs
-        .transition(
-            job_id.clone(),
-            JobState::Succeeded,
-            None,
-            history_id.clone(),
-        )
+        .succeed(job_id.clone(), history_id.clone())
         .await?;
     state.events().send(EngineEvent::Finished {
         job_id: job_id.clone(),
