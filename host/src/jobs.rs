@@ -3,7 +3,7 @@
 //! blocking pool) and announces them on the event bus, from which Socket.IO forwards
 //! `job_state` events.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::Result;
 use crate::engine::{EngineEvent, EventBus, JobId};
@@ -16,13 +16,28 @@ use crate::storage::records::{Job, JobState, RecordId, now_ms};
 pub struct Jobs {
     store: Store,
     events: EventBus,
+    /// Final states whose write failed, written again with the next job write.
+    pending: Arc<Mutex<Vec<PendingTransition>>>,
+}
+
+/// A job state change still to be written.
+#[derive(Debug, Clone)]
+struct PendingTransition {
+    id: JobId,
+    state: JobState,
+    error: Option<String>,
+    history_id: Option<RecordId>,
 }
 
 impl Jobs {
     /// Creates the service and starts the task that marks jobs `running` when the engine
     /// starts them. Must be called inside a tokio runtime.
     pub fn start(store: Store, events: EventBus) -> Self {
-        let jobs = Self { store, events };
+        let jobs = Self {
+            store,
+            events,
+            pending: Arc::new(Mutex::new(Vec::new())),
+        };
         let tracker = jobs.clone();
         let mut rx = jobs.events.subscribe();
         tokio::spawn(async move {
@@ -51,6 +66,7 @@ impl Jobs {
 
     /// Records a new queued job.
     pub async fn create(&self, id: &str, kind: &str, model: &str, size: (u32, u32)) -> Result<Job> {
+        self.retry_pending().await;
         let now = now_ms();
         let job = Job {
             id: id.to_owned(),
@@ -99,6 +115,51 @@ impl Jobs {
     /// Moves an active job to `state`. Finished jobs never change again, so a late
     /// "running" cannot overwrite "succeeded".
     pub async fn transition(
+        &self,
+        id: JobId,
+        state: JobState,
+        error: Option<String>,
+        history_id: Option<RecordId>,
+    ) -> Result<Option<Job>> {
+        self.retry_pending().await;
+        let result = self
+            .write_transition(id.clone(), state, error.clone(), history_id.clone())
+            .await;
+        if result.is_err() && !matches!(state, JobState::Queued | JobState::Running) {
+            // A final state that could not be written (a full disk, say) is kept and written
+            // with the next job write that succeeds, so the job does not stay "queued" or
+            // "running" until the next restart.
+            if let Ok(mut pending) = self.pending.lock() {
+                pending.push(PendingTransition {
+                    id,
+                    state,
+                    error,
+                    history_id,
+                });
+            }
+        }
+        result
+    }
+
+    /// Writes the final states that failed earlier; keeps those that fail again.
+    async fn retry_pending(&self) {
+        let pending = match self.pending.lock() {
+            Ok(mut pending) if !pending.is_empty() => std::mem::take(&mut *pending),
+            _ => return,
+        };
+        for p in pending {
+            let result = self
+                .write_transition(p.id.clone(), p.state, p.error.clone(), p.history_id.clone())
+                .await;
+            if result.is_err()
+                && let Ok(mut again) = self.pending.lock()
+            {
+                again.push(p);
+            }
+        }
+    }
+
+    async fn write_transition(
         &self,
         id: JobId,
         state: JobState,

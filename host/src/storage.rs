@@ -61,7 +61,9 @@ mod tables;
 mod test_util;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+use redb::ReadableDatabase;
 
 pub use recovery::{RecoveryReport, SCHEMA_VERSION};
 pub use settings::{MAX_PLUGIN_STATE_BYTES, MAX_SETTING_BYTES, MAX_SNAPSHOT_BYTES};
@@ -72,13 +74,18 @@ use crate::{Error, Result};
 pub const DB_FILE: &str = "mend.redb";
 
 /// Handle to the database and file store. Clones share one database.
+/// How long a reopen after an I/O error waits for transactions still using the old handle.
+const REOPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    db: redb::Database,
+    /// The open database; `None` only while it is being reopened after an I/O error (or if
+    /// reopening failed). Callers clone the `Arc` for the length of one transaction.
+    db: RwLock<Option<Arc<redb::Database>>>,
     /// Canonical data dir.
     data_dir: PathBuf,
 }
@@ -104,7 +111,10 @@ impl Store {
         fs_create_dir_all(&data_dir.join(files::FILES_DIR))?;
         let db = redb::Database::create(data_dir.join(DB_FILE))?;
         let store = Self {
-            inner: Arc::new(Inner { db, data_dir }),
+            inner: Arc::new(Inner {
+                db: RwLock::new(Some(Arc::new(db))),
+                data_dir,
+            }),
         };
         let report = recovery::run(&store)?;
         Ok((store, report))
@@ -115,8 +125,102 @@ impl Store {
         &self.inner.data_dir
     }
 
-    fn db(&self) -> &redb::Database {
-        &self.inner.db
+    fn db(&self) -> Result<Arc<redb::Database>> {
+        self.inner
+            .db
+            .read()
+            .ok()
+            .and_then(|db| db.clone())
+            .ok_or_else(|| Error::Storage("the database is not open (reopening failed)".into()))
+    }
+
+    /// Starts a write transaction. After an I/O error (a full disk, say) redb refuses every
+    /// later transaction until the database is reopened; this notices it (through
+    /// `try_begin_write`, which checks for a latched I/O failure), reopens once and retries,
+    /// so freeing space is enough to make mend write again.
+    fn begin_write(&self) -> Result<redb::WriteTransaction> {
+        let db = self.db()?;
+        match db.try_begin_write() {
+            Ok(txn) => Ok(txn),
+            // Another writer is active: wait for it like `begin_write` does.
+            Err(redb::TransactionError::WouldBlock) => Ok(db.begin_write()?),
+            Err(redb::TransactionError::Storage(redb::StorageError::PreviousIo)) => {
+                drop(db);
+                self.reopen()?;
+                Ok(self.db()?.begin_write()?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Starts a read transaction, reopening the database first if an earlier I/O error left
+    /// it refusing work.
+    fn begin_read(&self) -> Result<redb::ReadTransaction> {
+        if tables::IO_ERROR_SEEN.load(std::sync::atomic::Ordering::Relaxed) && self.is_poisoned()? {
+            self.reopen()?;
+        }
+        Ok(self.db()?.begin_read()?)
+    }
+
+    /// Whether the open database has latched an I/O failure.
+    fn is_poisoned(&self) -> Result<bool> {
+        Ok(matches!(
+            self.db()?.try_begin_write(),
+            Err(redb::TransactionError::Storage(
+                redb::StorageError::PreviousIo
+            ))
+        ))
+    }
+
+    /// Closes and reopens the database file (redb repairs it on open if needed). Waits briefly
+    /// for transactions still holding the old handle.
+    fn reopen(&self) -> Result<()> {
+        let mut slot = self
+            .inner
+            .db
+            .write()
+            .map_err(|_| Error::Storage("database lock poisoned".into()))?;
+        let Some(old) = slot.take() else {
+            return self.open_into(&mut slot);
+        };
+        // Another caller may have reopened it already while we waited for the lock.
+        if !matches!(
+            old.try_begin_write(),
+            Err(redb::TransactionError::Storage(
+                redb::StorageError::PreviousIo
+            ))
+        ) {
+            *slot = Some(old);
+            return Ok(());
+        }
+        let deadline = std::time::Instant::now() + REOPEN_WAIT;
+        let mut old = old;
+        loop {
+            match Arc::try_unwrap(old) {
+                Ok(db) => {
+                    drop(db);
+                    break;
+                }
+                Err(still_shared) if std::time::Instant::now() < deadline => {
+                    old = still_shared;
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(still_shared) => {
+                    *slot = Some(still_shared);
+                    return Err(Error::Storage(
+                        "the database had an I/O error and is still in use; retry".into(),
+                    ));
+                }
+            }
+        }
+        tracing::warn!("reopening the database after an I/O error");
+        self.open_into(&mut slot)
+    }
+
+    fn open_into(&self, slot: &mut Option<Arc<redb::Database>>) -> Result<()> {
+        let db = redb::Database::create(self.inner.data_dir.join(DB_FILE))?;
+        *slot = Some(Arc::new(db));
+        Ok(())
     }
 }
 

@@ -513,12 +513,10 @@ async fn full_disk_gives_json_507_and_corrupts_nothing() {
 /// fails, then space is freed. The server must recover without a restart: deleting history
 /// (the way a user frees space) and inpainting work again, and no job stays active.
 ///
-/// Ignored because it fails today (mend bug): the inpaint's job tracker hits ENOSPC in a redb
-/// commit ("writing the database"), after which redb refuses every later write transaction
-/// with "Previous I/O error occurred. Please close and re-open the database." until the
-/// process restarts; mend maps that to 500 InternalError. Run with `--ignored`.
+/// After a redb commit hits ENOSPC, redb refuses every later transaction ("Previous I/O
+/// error") until the database is reopened; the store reopens it itself, so freeing space is
+/// enough.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "mend bug: a redb commit that hits ENOSPC poisons the database until restart"]
 async fn writes_work_again_once_space_is_freed_after_the_database_hit_enospc() {
     let _serial = TMPFS.lock().await;
     let mnt = match Tmpfs::mount(TMPFS_KIB) {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use redb::{ReadableDatabase, ReadableTable, Table, WriteTransaction};
+use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::Store;
 use super::files::{self, META_FILE};
@@ -201,7 +201,7 @@ impl Store {
     }
 
     fn try_commit_entries(&self, entries: &[HistoryEntry]) -> Result<Vec<String>> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         {
             let mut history = txn.open_table(HISTORY)?;
             let mut summaries = txn.open_table(HISTORY_SUMMARY)?;
@@ -242,7 +242,7 @@ impl Store {
     /// pass the previous page's `next_before`). Reads only the small summary values; `total`
     /// comes from a counter. `limit` 0 returns only the total.
     pub fn list_history(&self, limit: usize, before: Option<&str>) -> Result<Page<HistorySummary>> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let summaries = txn.open_table(HISTORY_SUMMARY)?;
         let total = meta_get(&txn.open_table(META)?, meta_key::HISTORY_COUNT)?;
         let range = match before {
@@ -273,7 +273,7 @@ impl Store {
 
     /// One complete history entry.
     pub fn get_history(&self, id: &str) -> Result<Option<HistoryEntry>> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         read_entry(&txn.open_table(HISTORY)?, id)
     }
 
@@ -308,7 +308,7 @@ impl Store {
     /// Deletes one entry: commits its removal, then deletes its folder. Returns whether it
     /// existed.
     pub fn delete_history(&self, id: &str) -> Result<bool> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let removed = {
             let mut history = txn.open_table(HISTORY)?;
             let mut summaries = txn.open_table(HISTORY_SUMMARY)?;
@@ -325,7 +325,7 @@ impl Store {
 
     /// Deletes every entry (one commit, then the folders). Returns how many were removed.
     pub fn clear_history(&self) -> Result<u64> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let dirs = {
             let mut history = txn.open_table(HISTORY)?;
             let mut summaries = txn.open_table(HISTORY_SUMMARY)?;
@@ -353,7 +353,7 @@ impl Store {
 
     /// Number of history entries and the total bytes of their files (from counters).
     pub fn history_stats(&self) -> Result<(u64, u64)> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let meta = txn.open_table(META)?;
         Ok((
             meta_get(&meta, meta_key::HISTORY_COUNT)?,

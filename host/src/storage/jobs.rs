@@ -1,7 +1,7 @@
 //! Jobs: one record per inpaint, indexed by state (`jobs_by_state`) with per-state counters
 //! in `meta` so filtered listings never scan all jobs.
 
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 
 use super::Store;
 use super::records::{Job, JobState, Page, now_ms};
@@ -110,7 +110,7 @@ impl Store {
         if job.id.is_empty() || job.id.len() > MAX_JOB_ID_LEN {
             return Err(Error::BadRequest(format!("invalid job id `{}`", job.id)));
         }
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         {
             let mut jobs = txn.open_table(JOBS)?;
             if jobs.get(job.id.as_str())?.is_some() {
@@ -157,7 +157,7 @@ impl Store {
         f: impl FnOnce(&mut Job),
         durable: bool,
     ) -> Result<Option<Job>> {
-        let mut txn = self.db().begin_write()?;
+        let mut txn = self.begin_write()?;
         if !durable {
             txn.set_durability(redb::Durability::None)
                 .map_err(|e| Error::Storage(e.to_string()))?;
@@ -207,7 +207,7 @@ impl Store {
 
     /// One job.
     pub fn get_job(&self, id: &str) -> Result<Option<Job>> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         read_job(&txn.open_table(JOBS)?, id)
     }
 
@@ -220,7 +220,7 @@ impl Store {
         limit: usize,
         before: Option<&str>,
     ) -> Result<Page<Job>> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let jobs = txn.open_table(JOBS)?;
         let mut items = Vec::new();
         let mut more = false;
@@ -276,7 +276,7 @@ impl Store {
 
     /// Deletes a job. Returns whether it existed. Its history entry (if any) stays.
     pub fn delete_job(&self, id: &str) -> Result<bool> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let old = {
             let mut jobs = txn.open_table(JOBS)?;
             let old = read_job(&jobs, id)?;

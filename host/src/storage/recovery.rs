@@ -37,7 +37,7 @@ pub struct RecoveryReport {
 /// Runs the schema check and recovery on a freshly opened store.
 pub(super) fn run(store: &Store) -> Result<RecoveryReport> {
     let data_dir = store.data_dir();
-    let txn = store.db().begin_write()?;
+    let txn = store.begin_write()?;
     check_schema(&txn)?;
     let interrupted_jobs = jobs::mark_interrupted(&txn)?;
     let (referenced, broken) = check_entries(&txn, data_dir)?;
@@ -221,7 +221,6 @@ fn sweep_level(
 
 #[cfg(test)]
 mod tests {
-    use redb::ReadableDatabase;
 
     use super::super::records::{FileKind, Job, JobState, new_id, now_ms};
     use super::super::test_util::*;
@@ -335,7 +334,7 @@ mod tests {
         let dir = temp_dir();
         let store = open(&dir);
         {
-            let txn = store.db().begin_write().unwrap();
+            let txn = store.begin_write().unwrap();
             txn.open_table(META)
                 .unwrap()
                 .insert(meta_key::SCHEMA_VERSION, SCHEMA_VERSION + 1)
@@ -352,7 +351,7 @@ mod tests {
     fn schema_version_is_written() {
         let dir = temp_dir();
         let store = open(&dir);
-        let txn = store.db().begin_read().unwrap();
+        let txn = store.begin_read().unwrap();
         let meta = txn.open_table(META).unwrap();
         assert_eq!(
             meta_get(&meta, meta_key::SCHEMA_VERSION).unwrap(),

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -59,7 +59,7 @@ impl Store {
         table: TableDefinition<&'static str, &'static [u8]>,
         key: &str,
     ) -> Result<Option<Vec<u8>>> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(table)?;
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
     }
@@ -70,7 +70,7 @@ impl Store {
         key: &str,
         value: &[u8],
     ) -> Result<()> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         txn.open_table(table)?.insert(key, value)?;
         txn.commit()?;
         Ok(())
@@ -81,7 +81,7 @@ impl Store {
         table: TableDefinition<&'static str, &'static [u8]>,
         key: &str,
     ) -> Result<bool> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let existed = txn.open_table(table)?.remove(key)?.is_some();
         if existed {
             txn.commit()?;
@@ -91,14 +91,14 @@ impl Store {
 
     /// The history retention limits (default: unlimited).
     pub fn retention(&self) -> Result<Retention> {
-        let txn = self.db().begin_read()?;
+        let txn = self.begin_read()?;
         read_retention(&txn.open_table(SETTINGS)?)
     }
 
     /// Sets the retention limits and applies them at once: the oldest entries beyond them are
     /// evicted in the same transaction, their folders deleted after the commit.
     pub fn set_retention(&self, retention: Retention) -> Result<()> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         txn.open_table(SETTINGS)?
             .insert(RETENTION_KEY, to_json(&retention)?.as_slice())?;
         let evicted = evict(&txn, retention, &HashSet::new())?;

@@ -79,7 +79,16 @@ pub(super) fn io_error(what: &str, context: impl FnOnce() -> String, err: std::i
     }
 }
 
+/// Set once any redb operation in this process failed with an I/O error. redb then refuses
+/// further work on that database until it is reopened; the store checks for that (cheaply)
+/// before read transactions only while this hint is set. Write transactions always check.
+pub(super) static IO_ERROR_SEEN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 fn from_redb(err: redb::Error) -> Error {
+    if matches!(err, redb::Error::Io(_) | redb::Error::PreviousIo) {
+        IO_ERROR_SEEN.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     match err {
         redb::Error::Io(e) if is_disk_full(&e) => Error::DiskFull("writing the database".into()),
         other => Error::Storage(other.to_string()),
