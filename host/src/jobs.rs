@@ -122,20 +122,19 @@ impl Jobs {
         history_id: Option<RecordId>,
     ) -> Result<Option<Job>> {
         self.retry_pending().await;
-        let result = self
-            .write_transition(id.clone(), state, error.clone(), history_id.clone())
-            .await;
+        let change = PendingTransition {
+            id,
+            state,
+            error,
+            history_id,
+        };
+        let result = self.write_transition(change.clone()).await;
         if result.is_err() && !matches!(state, JobState::Queued | JobState::Running) {
             // A final state that could not be written (a full disk, say) is kept and written
             // with the next job write that succeeds, so the job does not stay "queued" or
             // "running" until the next restart.
             if let Ok(mut pending) = self.pending.lock() {
-                pending.push(PendingTransition {
-                    id,
-                    state,
-                    error,
-                    history_id,
-                });
+                pending.push(change);
             }
         }
         result
@@ -148,9 +147,7 @@ impl Jobs {
             _ => return,
         };
         for p in pending {
-            let result = self
-                .write_transition(p.id.clone(), p.state, p.error.clone(), p.history_id.clone())
-                .await;
+            let result = self.write_transition(p.clone()).await;
             if result.is_err()
                 && let Ok(mut again) = self.pending.lock()
             {
@@ -159,13 +156,13 @@ impl Jobs {
         }
     }
 
-    async fn write_transition(
-        &self,
-        id: JobId,
-        state: JobState,
-        error: Option<String>,
-        history_id: Option<RecordId>,
-    ) -> Result<Option<Job>> {
+    async fn write_transition(&self, change: PendingTransition) -> Result<Option<Job>> {
+        let PendingTransition {
+            id,
+            state,
+            error,
+            history_id,
+        } = change;
         let store = self.store.clone();
         let changed = blocking(move || {
             let mut changed = false;
