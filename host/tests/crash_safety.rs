@@ -13,13 +13,13 @@ mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use image::ImageFormat;
 use serde_json::{Value, json};
+use support::process::{MendProcess as Server, get_bytes, get_json, log_tail};
 use support::*;
 
 /// Image sides the clients cycle through (small to medium, so every round has several
@@ -76,132 +76,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 // ------------------------------------------------------------------ the real server process
-
-/// A `mend start` child process; killed (SIGKILL) and reaped on drop, whatever happened.
-struct Server {
-    child: Option<Child>,
-    url: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let start = text.len().saturating_sub(4000);
-    let start = (start..text.len())
-        .find(|i| text.is_char_boundary(*i))
-        .unwrap_or(text.len());
-    text[start..].to_owned()
-}
-
-impl Server {
-    /// Starts `mend start --model cv2 --device cpu` on a free loopback port and waits (by
-    /// polling `GET /api/v1/server-config`, at most 30 s) until it answers 200. Panics with
-    /// the server's log if it exits or never becomes ready.
-    async fn start(data_dir: &Path, log: &Path, extra: &[&str]) -> Self {
-        let client = reqwest::Client::new();
-        for attempt in 0..3 {
-            let port = free_port();
-            // Appended, so a failure shows the run before the kill too.
-            let log_file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-                .unwrap();
-            let child = Command::new(env!("CARGO_BIN_EXE_mend"))
-                .args(["start", "--host", "127.0.0.1", "--port"])
-                .arg(port.to_string())
-                .args(["--model", "cv2", "--device", "cpu", "--data-dir"])
-                .arg(data_dir)
-                .args(extra)
-                .env(
-                    "RUST_LOG",
-                    std::env::var("MEND_TEST_SERVER_LOG").unwrap_or_else(|_| "info".into()),
-                )
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::from(log_file))
-                .spawn()
-                .expect("spawn mend");
-            let mut server = Self {
-                child: Some(child),
-                url: format!("http://127.0.0.1:{port}"),
-            };
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
-                    let tail = log_tail(log);
-                    server.child = None;
-                    if tail.contains("binding") && attempt < 2 {
-                        break; // lost the port race; try another port
-                    }
-                    panic!("mend exited during start-up ({status}); log:\n{tail}");
-                }
-                let ready = client
-                    .get(server.at("/api/v1/server-config"))
-                    .timeout(Duration::from_secs(2))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200);
-                if ready {
-                    return server;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "mend not ready after 30 s; log:\n{}",
-                    log_tail(log)
-                );
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        }
-        unreachable!("start-up retried")
-    }
-
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-
-    /// SIGKILL, then reap.
-    fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// SIGTERM and wait (≤ 15 s) for a clean exit; returns whether it exited 0.
-    fn stop_gracefully(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else {
-            return false;
-        };
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
 
 /// Removes the data dir on drop (also when an assertion failed, unless `MEND_KEEP_DATA`).
 struct DirGuard(PathBuf);
@@ -353,30 +227,6 @@ async fn client_loop(
 
 // ------------------------------------------------------------------------------ checking
 
-async fn get_json(client: &reqwest::Client, url: &str) -> Value {
-    let res = client
-        .get(url)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    assert_eq!(res.status(), 200, "GET {url}");
-    res.json().await.unwrap()
-}
-
-async fn get_bytes(client: &reqwest::Client, url: &str) -> Vec<u8> {
-    let res = client
-        .get(url)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    assert_eq!(res.status(), 200, "GET {url}");
-    res.bytes().await.unwrap().to_vec()
-}
-
-/// Every history item, paging with `before`; asserts `total` = the number listed, ids are
-/// unique and strictly newest first.
 async fn list_all_history(client: &reqwest::Client, server: &Server) -> Vec<Value> {
     let mut items: Vec<Value> = Vec::new();
     let mut before: Option<String> = None;

@@ -16,11 +16,12 @@ mod support;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use image::ImageFormat;
 use serde_json::{Value, json};
+use support::process::{MendProcess as Server, get_bytes, get_json, log_tail};
 use support::*;
 
 /// tmpfs tests mount and unmount; run them one at a time.
@@ -92,114 +93,6 @@ impl Drop for Tmpfs {
 
 // ------------------------------------------------------------------ the real server process
 
-/// A `mend start` child process; killed (SIGKILL) and reaped on drop, whatever happened.
-struct Server {
-    child: Option<Child>,
-    url: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let start = text.len().saturating_sub(4000);
-    let start = (start..text.len())
-        .find(|i| text.is_char_boundary(*i))
-        .unwrap_or(text.len());
-    text[start..].to_owned()
-}
-
-impl Server {
-    /// Starts `mend start --model cv2 --device cpu` and polls `GET /api/v1/server-config`
-    /// (≤ 30 s) until it answers 200. `Err(log)` if the process exits first.
-    async fn try_start(data_dir: &Path, log: &Path) -> Result<Self, String> {
-        let client = reqwest::Client::new();
-        let port = free_port();
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mend"))
-            .args(["start", "--host", "127.0.0.1", "--port"])
-            .arg(port.to_string())
-            .args(["--model", "cv2", "--device", "cpu", "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log_file))
-            .spawn()
-            .expect("spawn mend");
-        let mut server = Self {
-            child: Some(child),
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
-                server.child = None;
-                return Err(format!("exited with {status}; log:\n{}", log_tail(log)));
-            }
-            let ready = client
-                .get(server.at("/api/v1/server-config"))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200);
-            if ready {
-                return Ok(server);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "mend not ready after 30 s; log:\n{}",
-                log_tail(log)
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-
-    /// SIGTERM and wait (≤ 15 s) for the exit; returns whether it exited 0.
-    fn stop_gracefully(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else {
-            return false;
-        };
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 // --------------------------------------------------------------------------------- helpers
 
 fn body(side: u32, seed: u32) -> Value {
@@ -211,26 +104,6 @@ fn body(side: u32, seed: u32) -> Value {
         "cv2_flag": "INPAINT_TELEA",
         "cv2_radius": 2,
     })
-}
-
-async fn get_json(client: &reqwest::Client, url: &str) -> Value {
-    let res = client
-        .get(url)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    assert_eq!(res.status(), 200, "GET {url}");
-    res.json().await.unwrap()
-}
-
-async fn get_bytes(client: &reqwest::Client, url: &str) -> Vec<u8> {
-    let res = client
-        .get(url)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    assert_eq!(res.status(), 200, "GET {url}");
-    res.bytes().await.unwrap().to_vec()
 }
 
 /// Listed ids (one page suffices here); asserts `total` = the number listed.
@@ -340,7 +213,7 @@ async fn full_disk_gives_json_507_and_corrupts_nothing() {
     let log = temp_dir("diskfull-log").join("server.log");
     let _log_dir = LogDir(log.parent().unwrap().to_owned());
     let client = reqwest::Client::new();
-    let mut server = Server::try_start(&data_dir, &log).await.unwrap();
+    let mut server = Server::try_start(&data_dir, &log, &[]).await.unwrap();
 
     // 1. Inpaint until the disk is full.
     let mut acks: Vec<(String, Vec<u8>)> = Vec::new();
@@ -449,7 +322,7 @@ async fn full_disk_gives_json_507_and_corrupts_nothing() {
     //    listing is intact and the files read back.
     assert!(server.stop_gracefully(), "SIGTERM exits 0");
     let filler = fill_up(&mnt.0);
-    server = match Server::try_start(&data_dir, &log).await {
+    server = match Server::try_start(&data_dir, &log, &[]).await {
         Ok(server) => server,
         Err(log) => panic!("mend does not restart on a full disk: {log}"),
     };
@@ -496,7 +369,7 @@ async fn full_disk_gives_json_507_and_corrupts_nothing() {
 
     // 6. Restart on the same tmpfs: the store opens, the listing and the files are intact.
     assert!(server.stop_gracefully(), "SIGTERM exits 0");
-    server = Server::try_start(&data_dir, &log).await.unwrap();
+    server = Server::try_start(&data_dir, &log, &[]).await.unwrap();
     assert_eq!(listed_ids(&client, &server).await, expected);
     for (id, output) in &acks {
         check_entry(&client, &server, id, output).await;
@@ -530,7 +403,7 @@ async fn writes_work_again_once_space_is_freed_after_the_database_hit_enospc() {
     let log = temp_dir("diskfull-log").join("server.log");
     let _log_dir = LogDir(log.parent().unwrap().to_owned());
     let client = reqwest::Client::new();
-    let server = Server::try_start(&data_dir, &log).await.unwrap();
+    let server = Server::try_start(&data_dir, &log, &[]).await.unwrap();
     let small = 96;
     let res = client
         .post(server.at("/api/v1/inpaint"))

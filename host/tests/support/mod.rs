@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::io::Cursor;
 use std::path::PathBuf;
 
