@@ -615,3 +615,85 @@ fn inference_is_denied_without_a_grant() {
         Err(wt::PluginError::InvalidInput(_))
     ));
 }
+
+/// Processors named in an inpaint request run at their hooks: mask-tools (before-inpaint)
+/// grows the mask, so more pixels are filled; color-adjust (after-inpaint) changes the result
+/// everywhere. A plugin that is not a pipeline processor is refused with 4xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inpaint_runs_processors_at_their_hooks() {
+    let (Some(mask_tools), Some(color), Some(noop)) = (
+        component("mask-tools"),
+        component("color-adjust"),
+        component("noop"),
+    ) else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let dir = server.data_dir.join("plugins");
+    for f in [&mask_tools, &color, &noop] {
+        std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    wait_for(&server, |list| list.len() >= 3).await;
+
+    let photo = support::photo(64, 64);
+    let mask = support::rect_mask(64, 64, 24, 24, 40, 40);
+    let body = |plugins: Value| {
+        serde_json::json!({
+            "image": support::data_url("image/png", &support::encode_rgb(&photo, image::ImageFormat::Png)),
+            "mask": support::data_url("image/png", &support::encode_gray_png(&mask)),
+            "cv2_flag": "INPAINT_TELEA",
+            "plugins": plugins,
+        })
+    };
+    let run = |plugins: Value| {
+        let req = body(plugins);
+        let server = &server;
+        async move {
+            let res = server.post_json("/api/v1/inpaint", &req).await;
+            let status = res.status().as_u16();
+            (status, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let changed = |bytes: &[u8], region: &dyn Fn(u32, u32) -> bool| {
+        let out = support::decode(bytes).to_rgb8();
+        out.enumerate_pixels()
+            .filter(|(x, y, p)| region(*x, *y) && *p != photo.get_pixel(*x, *y))
+            .count()
+    };
+    let outside_mask = |x: u32, y: u32| !(24..40).contains(&x) || !(24..40).contains(&y);
+
+    let (status, plain) = run(serde_json::json!([])).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        changed(&plain, &outside_mask),
+        0,
+        "without hooks only the mask changes"
+    );
+
+    let grow =
+        serde_json::json!([{"id": "mask-tools", "params": {"operation": "grow", "radius": 4}}]);
+    let (status, grown) = run(grow).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&grown));
+    assert!(
+        changed(&grown, &outside_mask) > 100,
+        "a grown mask fills pixels around the original hole"
+    );
+
+    let brighten = serde_json::json!([{"id": "color-adjust", "params": {"brightness": 0.3}}]);
+    let (status, bright) = run(brighten).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bright));
+    assert!(
+        changed(&bright, &outside_mask) > 64 * 64 / 2,
+        "after-inpaint colour adjustment applies to the result"
+    );
+
+    let (status, body) = run(serde_json::json!([{"id": NOOP}])).await;
+    assert_eq!(
+        status,
+        400,
+        "noop only has the tool hook: {}",
+        String::from_utf8_lossy(&body)
+    );
+    let (status, _) = run(serde_json::json!([{"id": "no-such-plugin"}])).await;
+    assert_eq!(status, 404);
+}

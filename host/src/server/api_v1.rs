@@ -3,6 +3,7 @@
 //! bug (shared/spec/iopaint-compat.md §10), mend answers the fixed way and says so in the docs.
 
 pub mod files;
+pub mod hooks;
 pub mod inpaint;
 pub mod masks;
 pub mod media;

@@ -6,6 +6,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use mend_models::{Cv2Flag, HdStrategy, InpaintConfig};
 
+use super::hooks::Hooks;
 use super::schema::{Cv2FlagField, InpaintRequest};
 use std::time::Instant;
 
@@ -49,6 +50,7 @@ pub async fn inpaint(
         .mask
         .ok_or_else(|| Error::BadRequest("field `mask` is required".to_owned()))?;
 
+    let hooks = Hooks::resolve(&state.plugins, &req.plugins)?;
     let limits = state.limits;
     let keep_input = state.config.history;
     let (decoded, mask, input_bytes) =
@@ -62,6 +64,7 @@ pub async fn inpaint(
         input_bytes,
         config,
         settings,
+        hooks,
         started,
         decode_ms: elapsed_ms(started),
     };
@@ -127,6 +130,7 @@ struct Prepared {
     input_bytes: Option<Vec<u8>>,
     config: InpaintConfig,
     settings: serde_json::Value,
+    hooks: Hooks,
     started: Instant,
     decode_ms: u64,
 }
@@ -142,6 +146,7 @@ async fn run_job(state: &AppState, job: Prepared) -> Result<(Vec<u8>, Option<Str
         input_bytes,
         config,
         settings,
+        hooks,
         started,
         decode_ms,
     } = job;
@@ -152,8 +157,10 @@ async fn run_job(state: &AppState, job: Prepared) -> Result<(Vec<u8>, Option<Str
         metadata,
     } = decoded;
     let (width, height) = rgb.dimensions();
+    let (rgb, alpha, mask) = hooks.before(&state.plugins, rgb, alpha, mask).await?;
     let mask_for_history = input_bytes.is_some().then(|| mask.clone());
     let result = state.engine.inpaint(id.clone(), rgb, mask, config).await?;
+    let (result, alpha) = hooks.after(&state.plugins, result, alpha).await?;
     let model_ms = elapsed_ms(started) - decode_ms;
 
     let quality = state.config.quality;
@@ -216,6 +223,7 @@ fn settings_json(req: &InpaintRequest) -> serde_json::Value {
         "cv2_flag": req.cv2_flag,
         "cv2_radius": req.cv2_radius,
         "sd_seed": req.sd_seed,
+        "plugins": req.plugins.iter().map(|p| serde_json::json!({"id": p.id, "params": p.params})).collect::<Vec<_>>(),
     })
 }
 

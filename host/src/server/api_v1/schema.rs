@@ -138,6 +138,9 @@ pub struct InpaintRequest {
     /// PowerPaint fitting degree, 0 < v ≤ 1.
     #[serde(deserialize_with = "lax::float")]
     pub fitting_degree: f64,
+    /// mend extension: processor plugins to run at their `before-inpaint` / `after-inpaint`
+    /// hooks for this request, in order.
+    pub plugins: Vec<super::hooks::PluginUse>,
 }
 
 impl Default for InpaintRequest {
@@ -189,6 +192,7 @@ impl Default for InpaintRequest {
             enable_powerpaint_v2: false,
             powerpaint_task: PowerPaintTask::TextGuided,
             fitting_degree: 1.0,
+            plugins: Vec::new(),
         }
     }
 }
