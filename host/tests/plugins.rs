@@ -690,7 +690,7 @@ async fn inpaint_runs_processors_at_their_hooks() {
     let (status, body) = run(serde_json::json!([{"id": NOOP}])).await;
     assert_eq!(
         status,
-        400,
+        422,
         "noop only has the tool hook: {}",
         String::from_utf8_lossy(&body)
     );
