@@ -24,6 +24,7 @@ mod mask_overlay;
 mod metadata;
 mod payload;
 mod preview;
+mod rgba;
 mod sniff;
 mod thumbnail;
 
@@ -33,6 +34,7 @@ pub use mask_overlay::{MASK_OVERLAY_COLOR, mask_overlay_png};
 pub use metadata::{ImageMetadata, read_png_parameters, reset_exif_orientation, split_gen_info};
 pub use payload::decode_payload;
 pub use preview::{PREVIEW_MAX_SIDE, gray_png, preview_jpeg};
+pub use rgba::{rgba_png, split_rgba, to_rgba};
 pub use sniff::{ImageFormatKind, sniff};
 pub use thumbnail::{THUMBNAIL_JPEG_QUALITY, Thumbnail, thumbnail, thumbnail_size};
 

@@ -1,15 +1,13 @@
 //! `/api/v1/plugins…`: list, upload, enable/disable, remove, configure and run plugins.
 //! Failures answer the server's usual JSON error body; a failing plugin is a 422 naming it.
 
-use std::io::Cursor;
-
 use axum::Json;
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use image::{GrayImage, ImageFormat, RgbaImage};
+use image::RgbaImage;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -125,28 +123,7 @@ struct RunRequest {
 pub fn decode_rgba(payload: &str, limits: &Limits) -> Result<RgbaImage> {
     let bytes = imaging::decode_payload(payload)?;
     let decoded = imaging::decode_image(&bytes, limits)?;
-    let (w, h) = decoded.rgb.dimensions();
-    let alpha = decoded.alpha;
-    Ok(RgbaImage::from_fn(w, h, |x, y| {
-        let [r, g, b] = decoded.rgb.get_pixel(x, y).0;
-        let a = alpha.as_ref().map_or(255, |a| a.get_pixel(x, y).0[0]);
-        image::Rgba([r, g, b, a])
-    }))
-}
-
-/// Encodes RGBA as PNG.
-pub fn rgba_png(img: RgbaImage) -> Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| Error::ImageEncode(e.to_string()))?;
-    Ok(out.into_inner())
-}
-
-fn gray_png(img: &GrayImage) -> Result<Vec<u8>> {
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| Error::ImageEncode(e.to_string()))?;
-    Ok(out.into_inner())
+    Ok(imaging::to_rgba(&decoded.rgb, decoded.alpha.as_ref()))
 }
 
 fn data_url(png: &[u8]) -> String {
@@ -224,12 +201,12 @@ async fn run(
         let image_png = out_image
             .map(|i| images::from_wit_image(i).map_err(|e| invalid_output(&id2, e)))
             .transpose()?
-            .map(rgba_png)
+            .map(|i| imaging::rgba_png(&i))
             .transpose()?;
         let mask_png = out_mask
             .map(|m| images::from_wit_mask(m).map_err(|e| invalid_output(&id2, e)))
             .transpose()?
-            .map(|m| gray_png(&m))
+            .map(|m| imaging::gray_png(&m))
             .transpose()?;
         Ok((image_png, mask_png))
     })

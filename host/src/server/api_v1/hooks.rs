@@ -3,11 +3,12 @@
 //! `after-inpaint`). This is a mend extension of IOPaint's request; IOPaint clients never send
 //! the field, so nothing runs for them.
 
-use image::{GrayImage, RgbImage, RgbaImage};
+use image::{GrayImage, RgbImage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::imaging::{split_rgba, to_rgba};
 use crate::plugins::images;
 use crate::plugins::wit::latest;
 use crate::plugins::{PluginKind, Plugins};
@@ -152,47 +153,4 @@ fn same_size<P: image::Pixel>(
         });
     }
     Ok(img)
-}
-
-/// RGB + optional alpha (opaque when absent) → RGBA.
-fn to_rgba(rgb: &RgbImage, alpha: Option<&GrayImage>) -> RgbaImage {
-    RgbaImage::from_fn(rgb.width(), rgb.height(), |x, y| {
-        let [r, g, b] = rgb.get_pixel(x, y).0;
-        let a = alpha
-            .and_then(|a| a.get_pixel_checked(x, y))
-            .map_or(255, |p| p.0[0]);
-        image::Rgba([r, g, b, a])
-    })
-}
-
-/// RGBA → RGB + alpha (only kept when the input had one).
-fn split_rgba(rgba: &RgbaImage, keep_alpha: bool) -> (RgbImage, Option<GrayImage>) {
-    let rgb = RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, _] = rgba.get_pixel(x, y).0;
-        image::Rgb([r, g, b])
-    });
-    let alpha = keep_alpha.then(|| {
-        GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-            image::Luma([rgba.get_pixel(x, y).0[3]])
-        })
-    });
-    (rgb, alpha)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rgba_round_trip_keeps_alpha_only_when_present() {
-        let rgb = RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 7]));
-        let alpha = GrayImage::from_fn(3, 2, |x, _| image::Luma([x as u8 * 50]));
-        let (back, a) = split_rgba(&to_rgba(&rgb, Some(&alpha)), true);
-        assert_eq!(back, rgb);
-        assert_eq!(a.as_ref(), Some(&alpha));
-        let (back, a) = split_rgba(&to_rgba(&rgb, None), false);
-        assert_eq!(back, rgb);
-        assert!(a.is_none());
-        assert_eq!(to_rgba(&rgb, None).get_pixel(2, 1).0[3], 255);
-    }
 }

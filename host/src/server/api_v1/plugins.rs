@@ -10,7 +10,7 @@ use serde_json::Map;
 
 use super::schema::{PluginInfo, RunPluginRequest, SwitchPluginModelRequest};
 use crate::Error;
-use crate::plugins::routes::{decode_rgba, rgba_png};
+use crate::plugins::routes::decode_rgba;
 use crate::plugins::wit::latest;
 use crate::plugins::{PluginKind, images};
 use crate::server::error::{ApiError, ApiResult};
@@ -123,7 +123,7 @@ pub async fn run_plugin_gen_image(
             plugin: id,
             message,
         })?;
-        rgba_png(image)
+        crate::imaging::rgba_png(&image)
     })
     .await?;
     Ok(png(bytes))
