@@ -11,8 +11,10 @@
 //! - [`plugins`]: sandboxed WebAssembly plugins (runtime, registry, watcher, routes).
 //! - [`storage`]: the redb database and file store (history, jobs, settings, snapshots).
 //! - [`imaging`]: image and mask decoding/encoding under explicit limits, metadata kept.
+//! - [`atomic_write`]: whole-file writes that never leave a half-written file.
 //! - [`error`]: the host's error type.
 
+pub mod atomic_write;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -163,13 +163,10 @@ pub fn build(args: &BuildArgs) -> Result<PathBuf> {
         return Err(Error::MissingPath(wasm));
     }
     if let Some(dir) = &args.install {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         let dest = dir.join(format!("{package}.wasm"));
-        let tmp = dir.join(format!(".{package}.wasm.tmp"));
-        std::fs::copy(&wasm, &tmp)
-            .map_err(|e| Error::io(format!("copying to {}", tmp.display()), e))?;
-        std::fs::rename(&tmp, &dest)
+        let bytes = std::fs::read(&wasm)
+            .map_err(|e| Error::io(format!("reading {}", wasm.display()), e))?;
+        crate::atomic_write::write_atomically(&dest, &bytes)
             .map_err(|e| Error::io(format!("installing {}", dest.display()), e))?;
         return Ok(dest);
     }

@@ -261,9 +261,7 @@ fn process(
         (result, decoded.alpha.as_ref())
     };
     let bytes = imaging::encode_image(&out, alpha, ImageFormatKind::Png, &decoded.metadata, 100)?;
-    let tmp = item.output.with_extension("png.tmp");
-    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, &item.output)
+    crate::atomic_write::write_atomically(&item.output, &bytes)
         .map_err(|e| Error::io(format!("writing {}", item.output.display()), e))?;
     if let Some(store) = ctx.store {
         let format = imaging::sniff(&input_bytes).unwrap_or(ImageFormatKind::Png);

@@ -473,24 +473,14 @@ impl Plugins {
         let bytes = Arc::new(bytes);
         let plugin = self.validate(bytes.clone(), origin.to_owned()).await?;
         manifest::check_id(plugin.id()).map_err(Error::BadRequest)?;
-        let dir = self.dir().to_path_buf();
-        let target = dir.join(format!("{}.wasm", plugin.id()));
-        let tmp = dir.join(format!(".{}.wasm.tmp-{}", plugin.id(), std::process::id()));
+        let target = self.dir().join(format!("{}.wasm", plugin.id()));
         let write = {
-            let (tmp, target) = (tmp.clone(), target.clone());
-            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                std::fs::create_dir_all(&dir)?;
-                {
-                    use std::io::Write;
-                    let mut f = std::fs::File::create(&tmp)?;
-                    f.write_all(&bytes)?;
-                    f.sync_all()?;
-                }
-                std::fs::rename(&tmp, &target)
+            let target = target.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::atomic_write::write_atomically(&target, &bytes)
             })
         };
         if let Err(e) = write.await.map_err(|e| Error::Task(e.to_string()))? {
-            let _ = std::fs::remove_file(&tmp);
             return Err(Error::io(format!("writing {}", target.display()), e));
         }
         self.insert(plugin, &target)

@@ -1,7 +1,7 @@
 //! File routes: `inputimage` (the `--input` file), `save_image` (auto-saving into
 //! `--output-dir`) and `gen-info` (prompts stored in a PNG's `parameters` text).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::Json;
 use axum::extract::{Multipart, State};
@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::schema::GenInfoResponse;
+use crate::atomic_write::write_atomically;
 use crate::imaging;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::{AppState, blocking};
@@ -115,7 +116,12 @@ pub async fn save_image(
     if imaging::sniff(&bytes).is_none() {
         return Err(Error::UnsupportedFormat.into());
     }
-    blocking(move || write_atomically(&dir, &name, &bytes)).await?;
+    let target = dir.join(&name);
+    blocking(move || {
+        write_atomically(&target, &bytes)
+            .map_err(|e| Error::io(format!("writing {}", target.display()), e))
+    })
+    .await?;
     Ok((StatusCode::OK, Json(serde_json::Value::Null)).into_response())
 }
 
@@ -126,20 +132,6 @@ pub(crate) fn safe_file_name(name: &str) -> Result<String> {
         return Err(Error::BadRequest(format!("invalid file name `{name}`")));
     }
     Ok(base.to_owned())
-}
-
-/// Writes `bytes` to `dir/name` through a temporary file and a rename, so a reader never sees a
-/// half-written file and a crash never leaves a truncated one.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let target: PathBuf = dir.join(name);
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, &target).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("renaming to {}", target.display()), e)
-    })
 }
 
 /// Prompts stored in an image's PNG `parameters` text; empty strings for anything else.

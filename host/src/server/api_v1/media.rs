@@ -267,12 +267,7 @@ fn cached_thumbnail(
     let data = std::fs::read(source).map_err(|e| Error::io(source.display().to_string(), e))?;
     let thumb = imaging::thumbnail(&data, width, height, &limits)?;
     // The cache is an optimisation: failing to write it must not fail the request.
-    if std::fs::create_dir_all(cache_dir).is_ok() {
-        let tmp = cache_dir.join(format!(".{key}.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, &thumb.bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &cached);
-        }
-    }
+    let _ = crate::atomic_write::write_atomically(&cached, &thumb.bytes);
     Ok(CachedThumbnail {
         bytes: thumb.bytes,
         format: thumb.format,
