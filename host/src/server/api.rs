@@ -29,8 +29,13 @@ pub struct PageQuery {
 impl PageQuery {
     /// The page size, clamped to `1..=MAX_PAGE`.
     pub fn limit(&self) -> usize {
-        self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+        page_limit(self.limit)
     }
+}
+
+/// A requested page size: [`DEFAULT_PAGE`] when absent, clamped to `1..=MAX_PAGE`.
+pub fn page_limit(requested: Option<usize>) -> usize {
+    requested.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
 }
 
 /// The routes of mend's own API.

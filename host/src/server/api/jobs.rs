@@ -30,10 +30,7 @@ pub async fn list(
     AppQuery(q): AppQuery<JobsQuery>,
 ) -> ApiResult<Json<Page<Job>>> {
     let store = state.jobs.store().clone();
-    let limit = q
-        .limit
-        .unwrap_or(super::DEFAULT_PAGE)
-        .clamp(1, super::MAX_PAGE);
+    let limit = super::page_limit(q.limit);
     let page = blocking(move || store.list_jobs(q.state, limit, q.before.as_deref())).await?;
     Ok(Json(page))
 }
