@@ -45,6 +45,9 @@ pub enum Error {
     /// The request was cancelled while running.
     #[error("cancelled")]
     Cancelled,
+    /// A weights file could not be read or does not fit the model (names the file or key).
+    #[error("invalid weights: {0}")]
+    InvalidWeights(String),
 }
 
 /// Result alias for `mend-models`.

@@ -12,6 +12,7 @@
 //!   `pad_mod`, and compositing outside the mask.
 //! - [`mask`]: mask binarisation and mask bounding boxes.
 //! - [`catalogue`]: the models mend knows by name.
+//! - [`tensor_map`]: named host tensors (state dicts) and safetensors reading/writing.
 //! - [`error`]: the crate's error type.
 
 pub mod catalogue;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod hd_strategy;
 pub mod mask;
 pub mod model;
+pub mod tensor_map;
 
 pub use error::{Error, Result};
 pub use model::{Cv2Flag, HdStrategy, InpaintConfig, InpaintModel, Progress};
