@@ -114,6 +114,27 @@ pub struct StartArgs {
     /// Deadline of one plugin call, in milliseconds (default 10000).
     #[arg(long, env = "MEND_PLUGIN_DEADLINE_MS")]
     pub plugin_deadline_ms: Option<u64>,
+    /// Base URL of the OpenAI-compatible image provider for paid models (default OpenAI's).
+    #[arg(long, env = "MEND_OPENAI_BASE_URL")]
+    pub openai_base_url: Option<String>,
+    /// File holding the provider's API key, re-read on SIGHUP (or set `MEND_OPENAI_API_KEY`).
+    #[arg(long, env = "MEND_OPENAI_API_KEY_FILE")]
+    pub openai_api_key_file: Option<PathBuf>,
+    /// The provider's API key (environment only, so it never shows in `ps`).
+    #[arg(skip = crate::providers::ApiKey::from_env("MEND_OPENAI_API_KEY"))]
+    pub openai_api_key: Option<crate::providers::ApiKey>,
+    /// Daily spending cap for paid models in USD (0 = unlimited; default 10).
+    #[arg(long, env = "MEND_BUDGET_DAILY_USD")]
+    pub budget_daily_usd: Option<f64>,
+    /// Monthly spending cap in USD (0 = unlimited; default 100).
+    #[arg(long, env = "MEND_BUDGET_MONTHLY_USD")]
+    pub budget_monthly_usd: Option<f64>,
+    /// Per-session spending cap in USD (0 = unlimited; default 5).
+    #[arg(long, env = "MEND_BUDGET_SESSION_USD")]
+    pub budget_session_usd: Option<f64>,
+    /// Minimum seconds between two paid calls of one session (default 10).
+    #[arg(long, env = "MEND_BUDGET_MIN_INTERVAL_SECS")]
+    pub budget_min_interval_secs: Option<u64>,
     /// TOML configuration file (flags and environment variables override it).
     #[arg(long, env = "MEND_CONFIG")]
     pub config: Option<PathBuf>,
@@ -174,6 +195,25 @@ impl StartArgs {
             plugin_deadline_ms: self.plugin_deadline_ms.unwrap_or(base.plugin_deadline_ms),
             plugin_max_instances: base.plugin_max_instances,
             plugin_grants: base.plugin_grants,
+            cloud: crate::config::CloudConfig {
+                base_url: self.openai_base_url.clone().unwrap_or(base.cloud.base_url),
+                api_key: self.openai_api_key.clone().or(base.cloud.api_key),
+                api_key_file: self.openai_api_key_file.clone().or(base.cloud.api_key_file),
+                ..base.cloud
+            },
+            budget: crate::budget::BudgetConfig {
+                daily_cap_usd: self.budget_daily_usd.unwrap_or(base.budget.daily_cap_usd),
+                monthly_cap_usd: self
+                    .budget_monthly_usd
+                    .unwrap_or(base.budget.monthly_cap_usd),
+                session_cap_usd: self
+                    .budget_session_usd
+                    .unwrap_or(base.budget.session_cap_usd),
+                min_interval_secs: self
+                    .budget_min_interval_secs
+                    .unwrap_or(base.budget.min_interval_secs),
+                ..base.budget
+            },
         };
         cfg.validate()?;
         Ok(cfg)

@@ -119,6 +119,50 @@ pub struct Config {
     /// Capabilities granted per plugin id (e.g. `{ "my-plugin" = ["inference"] }`); plugins
     /// get nothing else.
     pub plugin_grants: BTreeMap<String, Vec<String>>,
+    /// The external image provider for paid models (`[cloud]` in the TOML file).
+    pub cloud: CloudConfig,
+    /// Budget caps for paid models (`[budget]`); the values set through the API win once set.
+    pub budget: crate::budget::BudgetConfig,
+}
+
+/// Default provider request timeout in seconds (image edits can take a minute).
+pub const DEFAULT_PROVIDER_TIMEOUT_SECS: u64 = 180;
+/// Default number of retries after a provider 5xx or network error.
+pub const DEFAULT_PROVIDER_RETRIES: u32 = 2;
+/// Default first retry delay in milliseconds (doubles for each further retry).
+pub const DEFAULT_PROVIDER_BACKOFF_MS: u64 = 1_000;
+/// OpenAI's API base URL, used when only a key is configured.
+pub const DEFAULT_PROVIDER_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// The OpenAI-style image provider that serves paid models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CloudConfig {
+    /// Base URL of the provider's API (`…/v1`); env `MEND_OPENAI_BASE_URL`.
+    pub base_url: String,
+    /// The API key; env `MEND_OPENAI_API_KEY`. Prefer `api_key_file`.
+    pub api_key: Option<crate::providers::ApiKey>,
+    /// A file holding the API key (re-read on SIGHUP); env `MEND_OPENAI_API_KEY_FILE`.
+    pub api_key_file: Option<PathBuf>,
+    /// Whole-request timeout per attempt, seconds.
+    pub timeout_secs: u64,
+    /// Retries after a 5xx answer or a network error (never after a 4xx).
+    pub retries: u32,
+    /// First retry delay in milliseconds; doubles for each further retry.
+    pub backoff_ms: u64,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_PROVIDER_BASE_URL.to_owned(),
+            api_key: None,
+            api_key_file: None,
+            timeout_secs: DEFAULT_PROVIDER_TIMEOUT_SECS,
+            retries: DEFAULT_PROVIDER_RETRIES,
+            backoff_ms: DEFAULT_PROVIDER_BACKOFF_MS,
+        }
+    }
 }
 
 impl Default for Config {
@@ -150,6 +194,8 @@ impl Default for Config {
             plugin_deadline_ms: DEFAULT_PLUGIN_DEADLINE_MS,
             plugin_max_instances: DEFAULT_PLUGIN_MAX_INSTANCES,
             plugin_grants: BTreeMap::new(),
+            cloud: CloudConfig::default(),
+            budget: crate::budget::BudgetConfig::default(),
         }
     }
 }
@@ -182,6 +228,12 @@ impl Config {
             return Err(Error::Config(
                 "plugin-memory-mib, plugin-deadline-ms and plugin-max-instances must be greater than 0"
                     .to_owned(),
+            ));
+        }
+        self.budget.validate()?;
+        if self.cloud.timeout_secs == 0 {
+            return Err(Error::Config(
+                "cloud.timeout_secs must be greater than 0".to_owned(),
             ));
         }
         if self.queue_depth == 0 {

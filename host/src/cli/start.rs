@@ -67,7 +67,19 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     if config.inbrowser {
         open_browser(&url);
     }
-    let state = AppState::new(config, engine, jobs, plugins);
+    let state = AppState::new(config, engine, jobs, plugins)?;
+    if state.cloud.keys().has_file() {
+        crate::providers::reload_on_sighup(state.cloud.keys().clone());
+    }
+    tracing::info!(
+        provider_configured = state.cloud.provider_configured(),
+        "cloud models {}",
+        if state.cloud.provider_configured() {
+            "enabled"
+        } else {
+            "disabled (no API key)"
+        }
+    );
     server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("mend stopped");
     Ok(())

@@ -4,7 +4,7 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::api::{history, jobs, sessions};
+use super::api::{budget, cloud, history, jobs, sessions};
 use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
 use super::error::ErrorBody;
 use super::state::AppState;
@@ -43,6 +43,14 @@ use super::state::AppState;
         jobs::list,
         jobs::get,
         jobs::cancel,
+        jobs::delete,
+        budget::status,
+        budget::get_config,
+        budget::put_config,
+        budget::estimate,
+        budget::ledger,
+        budget::cloud_models,
+        cloud::edit,
         sessions::get,
         sessions::put,
         sessions::delete,
@@ -58,7 +66,8 @@ use super::state::AppState;
     )),
     tags(
         (name = "iopaint", description = "IOPaint 1.6.0-compatible routes"),
-        (name = "mend", description = "mend's own routes: history, jobs, session snapshots")
+        (name = "mend", description = "mend's own routes: history, jobs, session snapshots"),
+        (name = "budget", description = "Paid cloud models: budget status, settings, estimates, ledger, prices and the editor's cloud edit")
     )
 )]
 pub struct ApiDoc;
