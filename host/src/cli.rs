@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::Result;
-use crate::config::{Config, CorsOrigins, Device};
+use crate::config::{ApiKeys, Config, CorsOrigins, Device};
 
 /// mend: erase what you don't want from a photo, on your own machine.
 #[derive(Debug, Parser)]
@@ -114,6 +114,15 @@ pub struct StartArgs {
     /// Deadline of one plugin call, in milliseconds (default 10000).
     #[arg(long, env = "MEND_PLUGIN_DEADLINE_MS")]
     pub plugin_deadline_ms: Option<u64>,
+    /// Keys the OpenAI-compatible API (`/v1`) requires as `Authorization: Bearer KEY`,
+    /// comma separated; none (the default) = no authentication.
+    #[arg(
+        long,
+        env = "MEND_OPENAI_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub openai_api_keys: Option<Vec<String>>,
     /// TOML configuration file (flags and environment variables override it).
     #[arg(long, env = "MEND_CONFIG")]
     pub config: Option<PathBuf>,
@@ -174,6 +183,11 @@ impl StartArgs {
             plugin_deadline_ms: self.plugin_deadline_ms.unwrap_or(base.plugin_deadline_ms),
             plugin_max_instances: base.plugin_max_instances,
             plugin_grants: base.plugin_grants,
+            openai_api_keys: self
+                .openai_api_keys
+                .clone()
+                .map(ApiKeys)
+                .unwrap_or(base.openai_api_keys),
         };
         cfg.validate()?;
         Ok(cfg)
