@@ -159,6 +159,18 @@ async fn edit_changes_exactly_the_transparent_area_of_the_mask() {
     .await;
     assert_eq!(history["total"], 1, "{history}");
     assert_eq!(history["items"][0]["model"], "cv2");
+    let jobs = json(
+        server
+            .client
+            .get(server.at("/api/v1/jobs"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(jobs["items"][0]["kind"], "openai-edit", "{jobs}");
+    assert_eq!(jobs["items"][0]["state"], "succeeded", "{jobs}");
+    assert_eq!(jobs["items"][0]["history_id"], history["items"][0]["id"]);
 }
 
 #[tokio::test]
@@ -318,6 +330,7 @@ async fn bad_edits_get_openai_shaped_errors() {
         ("response_format", "png"),
         ("output_format", "gif"),
         ("background", "pink"),
+        ("stream", "true"),
     ] {
         let resp = post_form(&server, "/v1/images/edits", edit_form().text(field, value)).await;
         assert_error(resp, BAD, inv, Some(field), None).await;
@@ -349,6 +362,19 @@ async fn bad_edits_get_openai_shaped_errors() {
         Some("model_not_found"),
     )
     .await;
+
+    // A catalogue model that is not loaded: say which one is.
+    let resp = post_form(
+        &server,
+        "/v1/images/edits",
+        edit_form().text("model", "lama"),
+    )
+    .await;
+    let body = assert_error(resp, BAD, inv, Some("model"), Some("model_not_loaded")).await;
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("cv2"),
+        "{body}"
+    );
 
     let resp = server
         .client

@@ -104,6 +104,16 @@ struct Options {
 }
 
 fn options(state: &AppState, req: &EditRequest) -> OpenAiResult<Options> {
+    if req
+        .extra
+        .get("stream")
+        .is_some_and(|v| matches!(v.trim(), "true" | "True" | "1"))
+    {
+        return Err(OpenAiError::invalid(
+            "Streaming is not supported by local models; omit 'stream'.",
+            Some("stream"),
+        ));
+    }
     let size = parse_size(req.size.as_deref())?;
     if let Some((w, h)) = size {
         state.limits.check(w, h).map_err(|e| {
