@@ -203,6 +203,19 @@ async fn without_a_mask_the_transparent_pixels_of_the_image_are_edited() {
     assert_only_area_changed(&out, &black);
     let centre = out.get_pixel((X0 + X1) / 2, (Y0 + Y1) / 2).0;
     assert!(centre.iter().any(|&c| c > 20), "hole filled: {centre:?}");
+
+    // background=transparent keeps the input's alpha, except the filled area becomes opaque.
+    let mut half = rgba.clone();
+    half.put_pixel(0, 0, Rgba([9, 9, 9, 128]));
+    let form = Form::new()
+        .part("image", png_part(encode_rgba_png(&half), "hole.png"))
+        .text("background", "transparent");
+    let body = json(post_form(&server, "/v1/images/edits", form).await).await;
+    assert_eq!(body["background"], "transparent", "{body}");
+    let out = b64_image(&body["data"][0]).to_rgba8();
+    assert_eq!(out.get_pixel(0, 0).0, [9, 9, 9, 128]);
+    assert_eq!(out.get_pixel(X0, Y0).0[3], 255);
+    assert_eq!(out.get_pixel(X1, Y1).0[3], 255);
 }
 
 #[tokio::test]
