@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::Result;
-use crate::config::{Config, CorsOrigins, Device};
+use crate::config::{ApiKeys, Config, CorsOrigins, Device};
 
 /// mend: erase what you don't want from a photo, on your own machine.
 #[derive(Debug, Parser)]
@@ -135,6 +135,15 @@ pub struct StartArgs {
     /// Minimum seconds between two paid calls of one session (default 10).
     #[arg(long, env = "MEND_BUDGET_MIN_INTERVAL_SECS")]
     pub budget_min_interval_secs: Option<u64>,
+    /// Keys the OpenAI-compatible API (`/v1`) requires as `Authorization: Bearer KEY`,
+    /// comma separated; none (the default) = no authentication.
+    #[arg(
+        long,
+        env = "MEND_OPENAI_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub openai_api_keys: Option<Vec<String>>,
     /// TOML configuration file (flags and environment variables override it).
     #[arg(long, env = "MEND_CONFIG")]
     pub config: Option<PathBuf>,
@@ -214,6 +223,11 @@ impl StartArgs {
                     .unwrap_or(base.budget.min_interval_secs),
                 ..base.budget
             },
+            openai_api_keys: self
+                .openai_api_keys
+                .clone()
+                .map(ApiKeys)
+                .unwrap_or(base.openai_api_keys),
         };
         cfg.validate()?;
         Ok(cfg)

@@ -123,6 +123,9 @@ pub struct Config {
     pub cloud: CloudConfig,
     /// Budget caps for paid models (`[budget]`); the values set through the API win once set.
     pub budget: crate::budget::BudgetConfig,
+    /// Bearer keys the OpenAI-compatible API (`/v1`) accepts; empty = no authentication
+    /// (any `Authorization` header is accepted and ignored).
+    pub openai_api_keys: ApiKeys,
 }
 
 /// Default provider request timeout in seconds (image edits can take a minute).
@@ -165,6 +168,42 @@ impl Default for CloudConfig {
     }
 }
 
+/// A list of API keys whose `Debug` output never shows the keys.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApiKeys(pub Vec<String>);
+
+impl ApiKeys {
+    /// Whether no key is configured (authentication off).
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|k| k.is_empty())
+    }
+
+    /// Whether `candidate` is one of the keys (compared in constant time per key).
+    pub fn contains(&self, candidate: &str) -> bool {
+        self.0
+            .iter()
+            .filter(|k| !k.is_empty())
+            .fold(false, |found, key| {
+                found | constant_time_eq(key.as_bytes(), candidate.as_bytes())
+            })
+    }
+}
+
+impl std::fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKeys({} redacted)", self.0.len())
+    }
+}
+
+/// Byte equality whose time depends only on the lengths, not on where the bytes differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -196,6 +235,7 @@ impl Default for Config {
             plugin_grants: BTreeMap::new(),
             cloud: CloudConfig::default(),
             budget: crate::budget::BudgetConfig::default(),
+            openai_api_keys: ApiKeys::default(),
         }
     }
 }
@@ -331,6 +371,19 @@ mod tests {
         cfg.queue_depth = 1;
         cfg.input = Some(PathBuf::from("/definitely/not/here.png"));
         assert!(matches!(cfg.validate(), Err(Error::MissingPath(_))));
+    }
+
+    #[test]
+    fn api_keys_match_exactly_and_never_show_in_debug() {
+        let keys = ApiKeys(vec!["sk-one".to_owned(), "sk-two".to_owned()]);
+        assert!(keys.contains("sk-two"));
+        assert!(!keys.contains("sk-tw"));
+        assert!(!keys.contains(""));
+        assert!(!keys.is_empty());
+        assert!(ApiKeys(vec![String::new()]).is_empty());
+        assert!(!format!("{keys:?}").contains("sk-"));
+        let cfg: Config = toml::from_str("openai_api_keys = [\"a\", \"b\"]").unwrap();
+        assert_eq!(cfg.openai_api_keys.0, ["a", "b"]);
     }
 
     #[test]

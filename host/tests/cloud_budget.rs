@@ -661,3 +661,63 @@ async fn hundred_concurrent_requests_never_exceed_the_cap() {
         );
     }
 }
+
+#[tokio::test]
+async fn openai_api_routes_provider_models_through_the_guard() {
+    let provider = FakeProvider::start(KEY).await;
+    let server = server_with(&provider, |c| c.budget.session_cap_usd = 0.05).await;
+    let img = image::RgbaImage::from_pixel(32, 32, image::Rgba([10, 20, 30, 255]));
+    let png = encode_rgba_png(&img);
+    let form = || {
+        reqwest::multipart::Form::new()
+            .part(
+                "image",
+                reqwest::multipart::Part::bytes(png.clone())
+                    .file_name("in.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            )
+            .text("prompt", "a boat")
+            .text("model", "dall-e-2")
+            .text("size", "256x256")
+    };
+    let res = server
+        .client
+        .post(server.at("/v1/images/edits"))
+        .header("x-mend-session", "sdk")
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["data"][0]["b64_json"].as_str().unwrap().len() > 10);
+    let got = provider.received();
+    assert_eq!(got[0].fields["response_format"], "b64_json");
+    assert!(close(
+        status(&server, "sdk").await["spent"]["session"]
+            .as_f64()
+            .unwrap(),
+        0.016
+    ));
+
+    // Generations go through the same guard; the session cap (0.05) refuses a 0.04 image
+    // after 0.016 spent, in OpenAI's error shape.
+    let res = server
+        .post_json(
+            "/v1/images/generations",
+            &json!({"model": "dall-e-3", "prompt": "a boat", "user": "sdk"}),
+        )
+        .await;
+    assert_eq!(res.status(), 402);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "session_cap_exceeded");
+    let res = server
+        .post_json(
+            "/v1/images/generations",
+            &json!({"model": "dall-e-3", "prompt": "a boat", "user": "other"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(provider.calls(), 2);
+}

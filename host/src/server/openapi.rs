@@ -7,6 +7,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::api::{budget, cloud, history, jobs, sessions};
 use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
 use super::error::ErrorBody;
+use super::openai;
 use super::state::AppState;
 
 /// mend's API description, generated from the handlers.
@@ -54,6 +55,11 @@ use super::state::AppState;
         sessions::get,
         sessions::put,
         sessions::delete,
+        openai::models::list,
+        openai::models::get,
+        openai::edits::edit,
+        openai::generations::generate,
+        openai::variations::vary,
     ),
     components(schemas(
         ErrorBody,
@@ -63,11 +69,24 @@ use super::state::AppState;
         schema::PluginInfo,
         schema::MediasResponse,
         schema::GenInfoResponse,
+        openai::error::OpenAiErrorBody,
+        openai::error::ErrorDetail,
+        openai::models::ModelList,
+        openai::models::ModelObject,
+        openai::response::ImagesResponse,
+        openai::response::ImageData,
+        openai::response::Usage,
+        openai::response::InputTokensDetails,
+        openai::request::GenerationRequest,
+        openai::edits::EditForm,
+        openai::variations::VariationForm,
     )),
     tags(
         (name = "iopaint", description = "IOPaint 1.6.0-compatible routes"),
         (name = "mend", description = "mend's own routes: history, jobs, session snapshots"),
-        (name = "budget", description = "Paid cloud models: budget status, settings, estimates, ledger, prices and the editor's cloud edit")
+        (name = "budget", description = "Paid cloud models: budget status, settings, estimates, ledger, prices and the editor's cloud edit"),
+        (name = "openai", description = "OpenAI-compatible images API (`/v1`); errors are \
+                                          `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`")
     )
 )]
 pub struct ApiDoc;
