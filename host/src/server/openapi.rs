@@ -54,6 +54,7 @@ use super::state::AppState;
         schema::ModelInfo,
         schema::PluginInfo,
         schema::MediasResponse,
+        schema::MediaTab,
         schema::GenInfoResponse,
     )),
     tags(
