@@ -5,7 +5,7 @@ import { cancelJob } from '../api/mend';
 import { cloudEdit, cloudErrorMessage, estimate, usd } from '../api/cloud';
 import { describe } from '../api/client';
 import type { PluginUse } from '../api/types';
-import { maskPng } from '../lib/image';
+import { maskPngFast } from '../lib/image';
 import { sessionId } from '../lib/session';
 import { hasMask } from '../lib/stack';
 import { currentStep, useEditor } from '../state/editor';
@@ -39,8 +39,9 @@ export function inpaintBody(image: string, mask: string, s: Settings): InpaintRe
   };
 }
 
+/** Resolves at the start of the frame that paints the new result. */
 function nextFrame(): Promise<void> {
-  return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+  return new Promise((r) => requestAnimationFrame(() => r()));
 }
 
 /** Runs the edit for the current mask. `t0`: when the user asked (stroke end), for timing. */
@@ -69,7 +70,7 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
     },
   });
   try {
-    const mask = maskPng(editor.ops, step.width, step.height);
+    const mask = await maskPngFast(editor.ops, step.width, step.height);
     const image = await stepDataUrl(step);
     let blob: Blob;
     let historyId: string | null = null;

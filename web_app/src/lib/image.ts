@@ -1,4 +1,5 @@
 // Image helpers: blobs, data URLs, decoding, mask rendering and export.
+import { base64, grayPng } from './png';
 import type { MaskOp } from './stack';
 
 export function blobToDataUrl(blob: Blob): Promise<string> {
@@ -78,6 +79,17 @@ export function renderMask(canvas: HTMLCanvasElement, ops: MaskOp[], color: stri
       drawStroke(ctx, op, color);
     }
   }
+}
+
+/** The mask as a grayscale PNG data URL (255 = area to change), image-sized. */
+export async function maskPngFast(ops: MaskOp[], width: number, height: number): Promise<string> {
+  if (typeof CompressionStream === 'undefined') return maskPng(ops, width, height);
+  const paint = makeCanvas(width, height);
+  renderMask(paint, ops, '#ffffff');
+  const rgba = ctx2d(paint).getImageData(0, 0, width, height).data;
+  const gray = new Uint8Array(width * height);
+  for (let i = 0, j = 3; i < gray.length; i++, j += 4) gray[i] = (rgba[j] ?? 0) > 127 ? 255 : 0;
+  return `data:image/png;base64,${base64(await grayPng(gray, width, height))}`;
 }
 
 /** The mask as an opaque black/white PNG data URL (white = area to change), image-sized. */
