@@ -32,8 +32,18 @@ export function photoPng() {
     for (let x = 0; x < W; x++) {
       const inDisc = (x - DISC.cx) ** 2 + (y - DISC.cy) ** 2 <= DISC.r ** 2;
       const o = y * stride + 1 + x * 3;
-      if (inDisc) raw.set([214, 40, 40], o);
-      else raw.set([150 + Math.round((60 * x) / W), 175 + Math.round((40 * y) / H), 205], o);
+      const horizon = H * 0.68 + 26 * Math.sin(x / 90) + 12 * Math.sin(x / 23 + 1);
+      if (inDisc) {
+        const shade = 1 - 0.35 * (((x - DISC.cx + 25) ** 2 + (y - DISC.cy + 25) ** 2) / (DISC.r * 1.4) ** 2);
+        raw.set([Math.round(225 * shade), Math.round(45 * shade), Math.round(40 * shade)], o);
+      } else if (y > horizon) {
+        const t = (y - horizon) / (H - horizon);
+        const stripe = (Math.floor((x + y * 0.6) / 18) % 2) * 8;
+        raw.set([Math.round(70 + 40 * t) + stripe, Math.round(128 - 30 * t) + stripe, Math.round(64 - 20 * t)], o);
+      } else {
+        const t = y / horizon;
+        raw.set([Math.round(110 + 110 * t), Math.round(160 + 60 * t), Math.round(230 - 10 * t)], o);
+      }
     }
   }
   const ihdr = Buffer.alloc(13);

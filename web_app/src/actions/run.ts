@@ -70,8 +70,10 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
     },
   });
   try {
-    const mask = await maskPngFast(editor.ops, step.width, step.height);
+    const overlay = document.querySelector<HTMLCanvasElement>('canvas[data-testid=mask-canvas]');
+    const mask = await maskPngFast(editor.ops, step.width, step.height, overlay);
     const image = await stepDataUrl(step);
+    const tMask = performance.now();
     let blob: Blob;
     let historyId: string | null = null;
     let note = '';
@@ -88,13 +90,15 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
     }
     const requestMs = performance.now() - tReq;
     const next = await makeStep(blob, cloud ? 'cloud' : 'local', historyId);
+    const tDecoded = performance.now();
     const ed = useEditor.getState();
     if (ed.index === 0 && historyId && !ed.originalHistoryId) ed.setOriginalHistoryId(historyId);
     ed.pushResult(next);
     await nextFrame();
     const uiMs = performance.now() - t0;
     useUi.getState().setTiming({ uiMs, requestMs });
-    document.dispatchEvent(new CustomEvent('mend:result', { detail: { uiMs, requestMs, historyId } }));
+    const phases = { maskMs: tMask - t0, requestMs, decodeMs: tDecoded - tReq - requestMs, frameMs: t0 + uiMs - tDecoded };
+    document.dispatchEvent(new CustomEvent('mend:result', { detail: { uiMs, requestMs, historyId, phases } }));
     if (note) useUi.getState().toast('success', 'Cloud edit done', note);
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') {

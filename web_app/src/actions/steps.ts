@@ -12,7 +12,8 @@ export async function makeStep(blob: Blob, source: Step['source'], historyId: st
     const img = await loadImage(url);
     if (typeof img.decode === 'function') await img.decode().catch(() => undefined);
     const step: Step = { blob, url, width: img.naturalWidth, height: img.naturalHeight, historyId, source };
-    step.dataUrl = blobToDataUrl(blob);
+    // Encoded for the next request once the result is on screen, not while it is being shown.
+    setTimeout(() => void stepDataUrl(step), 100);
     return step;
   } catch (e) {
     URL.revokeObjectURL(url);

@@ -1619,6 +1619,11 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "blocked_budget";
+        /**
+         * @description The file manager's tabs.
+         * @enum {string}
+         */
+        MediaTab: "input" | "output" | "mask";
         /** @description One file in the file manager. */
         MediasResponse: {
             /**
@@ -1861,11 +1866,6 @@ export interface components {
              */
             total_ms: number;
         };
-        /**
-         * @description The file manager's tabs.
-         * @enum {string}
-         */
-        MediaTab: "input" | "output" | "mask";
     };
     responses: never;
     parameters: never;

@@ -129,7 +129,7 @@ export function Canvas() {
     if (e.button !== 0 || compare || busy) return;
     const size = useSettings.getState().brushSize / useUi.getState().view.scale;
     stroke.current = { type: 'stroke', mode: useUi.getState().tool, size, points: [toImage(e)] };
-    const ctx = maskRef.current?.getContext('2d');
+    const ctx = maskRef.current?.getContext('2d', { willReadFrequently: true });
     if (ctx) drawStroke(ctx, stroke.current, MASK_COLOR);
   };
 
@@ -147,7 +147,7 @@ export function Canvas() {
     const points = (events.length ? events : [e.nativeEvent]).map((ev) => toImage(ev as unknown as React.PointerEvent));
     const last = s.points[s.points.length - 1];
     s.points.push(...points);
-    const ctx = maskRef.current?.getContext('2d');
+    const ctx = maskRef.current?.getContext('2d', { willReadFrequently: true });
     if (ctx && last) drawStroke(ctx, { ...s, points: [last, ...points] }, MASK_COLOR);
   };
 
@@ -214,7 +214,6 @@ export function Canvas() {
           style={{ width: brushSize, height: brushSize, left: cursor.x - brushSize / 2, top: cursor.y - brushSize / 2 }}
         />
       )}
-      {busy && <div className="busy-veil" aria-hidden />}
     </div>
   );
 }

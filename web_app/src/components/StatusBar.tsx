@@ -13,6 +13,20 @@ function Elapsed({ since }: { since: number }) {
   return <span>{((now - since) / 1000).toFixed(1)} s</span>;
 }
 
+/** True once `job` has been running for `delayMs` (fast edits never flash a busy indicator). */
+function useShownAfter(active: boolean, delayMs: number): boolean {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!active) {
+      setShown(false);
+      return;
+    }
+    const t = setTimeout(() => setShown(true), delayMs);
+    return () => clearTimeout(t);
+  }, [active, delayMs]);
+  return shown;
+}
+
 export function StatusBar() {
   const file = useEditor((s) => s.file);
   const step = useEditor((s) => currentStep(s));
@@ -23,10 +37,11 @@ export function StatusBar() {
   const job = useUi((s) => s.job);
   const timing = useUi((s) => s.lastTiming);
   const connected = useUi((s) => s.connected);
+  const showJob = useShownAfter(job !== null, 250);
 
   return (
     <footer className="statusbar">
-      {job ? (
+      {job && showJob ? (
         <div className="job" role="status" aria-live="polite" data-testid="job-status">
           <span className="spinner" aria-hidden />
           <span>{job.label}…</span>
@@ -38,7 +53,7 @@ export function StatusBar() {
           </button>
         </div>
       ) : (
-        <span className="muted" data-testid="status-text">
+        <span className="muted" data-testid="status-text" aria-busy={job !== null}>
           {file ? `${file.name} · ${step?.width ?? 0}×${step?.height ?? 0} · step ${index} of ${count - 1}` : 'No image open'}
         </span>
       )}

@@ -31,8 +31,8 @@ export function makeCanvas(w: number, h: number): HTMLCanvasElement {
   return c;
 }
 
-function ctx2d(c: HTMLCanvasElement): CanvasRenderingContext2D {
-  const ctx = c.getContext('2d');
+function ctx2d(c: HTMLCanvasElement, willReadFrequently = true): CanvasRenderingContext2D {
+  const ctx = c.getContext('2d', { willReadFrequently });
   if (!ctx) throw new Error('canvas 2D is not available');
   return ctx;
 }
@@ -81,14 +81,53 @@ export function renderMask(canvas: HTMLCanvasElement, ops: MaskOp[], color: stri
   }
 }
 
-/** The mask as a grayscale PNG data URL (255 = area to change), image-sized. */
-export async function maskPngFast(ops: MaskOp[], width: number, height: number): Promise<string> {
+/** The pixel box the mask operations can touch, clamped to the image ([x0, y0, x1, y1)). */
+export function opsBounds(ops: MaskOp[], width: number, height: number): [number, number, number, number] | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const op of ops) {
+    if (op.type === 'replace') return [0, 0, width, height];
+    const r = op.size / 2 + 2;
+    for (const [x, y] of op.points) {
+      x0 = Math.min(x0, x - r);
+      y0 = Math.min(y0, y - r);
+      x1 = Math.max(x1, x + r);
+      y1 = Math.max(y1, y + r);
+    }
+  }
+  if (x0 === Infinity) return null;
+  const box: [number, number, number, number] = [
+    Math.max(0, Math.floor(x0)),
+    Math.max(0, Math.floor(y0)),
+    Math.min(width, Math.ceil(x1)),
+    Math.min(height, Math.ceil(y1)),
+  ];
+  return box[2] > box[0] && box[3] > box[1] ? box : null;
+}
+
+/**
+ * The mask as a grayscale PNG data URL (255 = area to change), image-sized. `drawn` may be a
+ * canvas that already shows exactly `ops` (the editor's overlay), which saves re-drawing them.
+ * Only the operations' bounding box is read back from the canvas.
+ */
+export async function maskPngFast(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): Promise<string> {
   if (typeof CompressionStream === 'undefined') return maskPng(ops, width, height);
-  const paint = makeCanvas(width, height);
-  renderMask(paint, ops, '#ffffff');
-  const rgba = ctx2d(paint).getImageData(0, 0, width, height).data;
   const gray = new Uint8Array(width * height);
-  for (let i = 0, j = 3; i < gray.length; i++, j += 4) gray[i] = (rgba[j] ?? 0) > 127 ? 255 : 0;
+  const box = opsBounds(ops, width, height);
+  if (box) {
+    let source = drawn && drawn.width === width && drawn.height === height ? drawn : null;
+    if (!source) {
+      source = makeCanvas(width, height);
+      ctx2d(source, true);
+      renderMask(source, ops, '#ffffff');
+    }
+    const [bx, by, bx1, by1] = box;
+    const bw = bx1 - bx;
+    const rgba = ctx2d(source, true).getImageData(bx, by, bw, by1 - by).data;
+    for (let y = by, j = 3; y < by1; y++) {
+      const row = y * width;
+      for (let x = bx; x < bx1; x++, j += 4) gray[row + x] = (rgba[j] ?? 0) > 127 ? 255 : 0;
+    }
+  }
   return `data:image/png;base64,${base64(await grayPng(gray, width, height))}`;
 }
 
