@@ -276,7 +276,6 @@ await test('model switch: states render, switching answers visibly', async () =>
 
 await test('session survives a reload', async () => {
   // The reload above restored the stack; check it is the same one.
-  await page.locator('.toast', { hasText: 'Restored your session' }).first().waitFor({ timeout: 10000 }).catch(() => undefined);
   await page.locator('[data-testid=result-image]').waitFor();
   const s = await status();
   assert(/step \d+ of \d+/.test(s) && s.includes('disc.png'), `after reload: ${s}`);
@@ -297,6 +296,57 @@ await test('plugin panel runs a plugin (upscale ×2)', async () => {
   await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.includes('2048×1536'), null, { timeout: 30000 });
   await page.keyboard.press('Control+z');
   assert((await status()).includes('1024×768'), `undo after plugin: ${await status()}`);
+});
+
+await test('hook plugins ride along with the erase request', async () => {
+  await page.getByRole('tab', { name: 'Plugins' }).click();
+  const hook = page.locator('[data-plugin=mask-tools]').getByLabel(/Use when erasing/);
+  await hook.check();
+  const n = await page.evaluate(() => window.__results.length);
+  await paint([[600, 200], [700, 240]]);
+  await waitResults(n + 1);
+  const body = JSON.parse(inpaintBodies[inpaintBodies.length - 1]);
+  assert(Array.isArray(body.plugins) && body.plugins.some((p) => p.id === 'mask-tools' && typeof p.params.radius === 'number'), JSON.stringify(body.plugins));
+  await hook.uncheck();
+});
+
+await test('plugin upload, disable, enable and remove', async () => {
+  const wasm = path.join(PLUGINS, 'test', 'noop.wasm');
+  if (!fs.existsSync(wasm)) {
+    console.log(`     SKIPPED: ${wasm} is missing (run ./scripts/build-plugins)`);
+    return;
+  }
+  await page.locator('[data-testid=plugin-upload]').setInputFiles(wasm);
+  const card = page.locator('[data-plugin=test-noop]');
+  await card.waitFor({ timeout: 20000 });
+  const toggle = card.getByRole('checkbox', { name: /enabled/ });
+  await toggle.uncheck();
+  await page.locator('[data-plugin=test-noop].disabled').waitFor();
+  await toggle.check();
+  await page.locator('[data-plugin=test-noop]:not(.disabled)').waitFor();
+  await card.getByRole('button', { name: /Remove/ }).click();
+  await page.locator('dialog[open]').getByRole('button', { name: 'Remove' }).click();
+  await card.waitFor({ state: 'detached', timeout: 20000 });
+});
+
+await test('download keeps the original format and name', async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+  const name = download.suggestedFilename();
+  assert(name === 'disc-mend.png', `download name ${name}`);
+  const file = path.join(OUT, name);
+  await download.saveAs(file);
+  const head = fs.readFileSync(file).subarray(0, 8).toString('hex');
+  assert(head === '89504e470d0a1a0a', `not a PNG: ${head}`);
+});
+
+await test('file manager lists the input folder and opens a file', async () => {
+  await page.getByRole('tab', { name: 'Files' }).click();
+  const thumb = page.locator('.thumb', { hasText: 'disc.png' });
+  await thumb.waitFor();
+  await page.getByRole('radio', { name: 'Output' }).click();
+  await page.getByRole('radio', { name: 'Input' }).click();
+  await thumb.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.includes('step 0 of 0'));
 });
 
 await test('history grid reopens an entry', async () => {

@@ -13,6 +13,7 @@ import { useServer } from '../state/server';
 import { useSettings, type Settings } from '../state/settings';
 import { useUi } from '../state/ui';
 import { confirmDialog } from './confirm';
+import { pluginValues } from './plugins';
 import { makeStep, stepDataUrl } from './steps';
 
 /** Hook plugins enabled for erasing, with their parameter values. */
@@ -20,7 +21,7 @@ export function hookUses(s: Settings): PluginUse[] {
   const plugins = useServer.getState().plugins?.plugins ?? [];
   return plugins
     .filter((p) => p.enabled && s.hooks[p.id] && p.manifest.hooks.some((h) => h !== 'tool'))
-    .map((p) => ({ id: p.id, params: { ...p.params, ...s.pluginParams[p.id] } }));
+    .map((p) => ({ id: p.id, params: pluginValues(p) }));
 }
 
 /** The request body of a local erase. */

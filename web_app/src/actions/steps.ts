@@ -55,6 +55,7 @@ export async function openUrl(url: string, name: string, historyId: string | nul
     const blob = await res.blob();
     const step = await makeStep(blob, 'history', historyId);
     useEditor.getState().open({ name, mime: blob.type || 'image/png' }, step);
+    deleteSnapshot(sessionId()).catch(() => undefined);
   } catch (e) {
     reportError(`Could not open ${name}`, e);
   }

@@ -10,18 +10,23 @@ import { Section } from './Field';
 export function FilesPanel() {
   const enabled = useServer((s) => s.config?.enableFileManager ?? false);
   const [tab, setTab] = useState<MediaTab>('input');
-  const [files, setFiles] = useState<MediaFile[] | null>(null);
+  const [listing, setListing] = useState<{ tab: MediaTab; files: MediaFile[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
 
   useEffect(() => {
     if (!enabled) return;
-    setFiles(null);
+    let current = true;
     setError(null);
     listMedia(tab)
-      .then((f) => setFiles([...f].sort((a, b) => b.mtime - a.mtime)))
-      .catch((e: unknown) => setError(e instanceof ApiError ? e.message : describe(e)));
+      .then((f) => current && setListing({ tab, files: [...f].sort((a, b) => b.mtime - a.mtime) }))
+      .catch((e: unknown) => current && setError(e instanceof ApiError ? e.message : describe(e)));
+    return () => {
+      current = false;
+    };
   }, [tab, enabled]);
+  // Only a listing of the selected folder is shown (never a stale one while the next loads).
+  const files = listing?.tab === tab ? listing.files : null;
 
   if (!enabled) {
     return (

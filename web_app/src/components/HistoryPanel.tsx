@@ -9,6 +9,7 @@ import { useEditor } from '../state/editor';
 import { useUi } from '../state/ui';
 import { Section } from './Field';
 import { Icon } from './Icon';
+import { RetentionForm } from './RetentionForm';
 
 const PAGE = 60;
 
@@ -72,6 +73,10 @@ export function HistoryPanel() {
           {loading ? 'Loading…' : 'Load more'}
         </button>
       )}
+      <details className="retention">
+        <summary>Retention limits</summary>
+        <RetentionForm onSaved={() => void load(null)} />
+      </details>
     </Section>
   );
 }

@@ -21,6 +21,9 @@ export function PluginCard({ plugin }: { plugin: PluginListing }) {
   const hasImage = useEditor((s) => s.steps.length > 0);
   const busy = useUi((s) => s.job !== null);
   const [open, setOpen] = useState(true);
+  // Shown at once while the server applies the change (the list refresh confirms it).
+  const [pendingEnabled, setPendingEnabled] = useState<boolean | null>(null);
+  const enabled = pendingEnabled ?? plugin.enabled;
   const values = pluginValues(plugin);
   const isTool = m.hooks.includes('tool');
   const hooks = m.hooks.filter((h) => h !== 'tool');
@@ -36,17 +39,21 @@ export function PluginCard({ plugin }: { plugin: PluginListing }) {
   };
 
   return (
-    <article className={`plugin${plugin.enabled ? '' : ' disabled'}`} data-plugin={plugin.id} aria-label={`Plugin ${m.name}`}>
+    <article className={`plugin${enabled ? '' : ' disabled'}`} data-plugin={plugin.id} aria-label={`Plugin ${m.name}`}>
       <header>
         <button type="button" className="plugin-title" aria-expanded={open} onClick={() => setOpen(!open)}>
           <strong>{m.name}</strong> <span className="muted small">v{m.version} · {m.kind}</span>
         </button>
-        <label className="switch" title={plugin.enabled ? 'Disable' : 'Enable'}>
+        <label className="switch" title={enabled ? 'Disable' : 'Enable'}>
           <input
             type="checkbox"
-            checked={plugin.enabled}
+            checked={enabled}
             aria-label={`${m.name} enabled`}
-            onChange={(e) => void act(e.target.checked ? 'Enable' : 'Disable', () => setPluginEnabled(plugin.id, e.target.checked))}
+            onChange={(e) => {
+              const on = e.target.checked;
+              setPendingEnabled(on);
+              void act(on ? 'Enable' : 'Disable', () => setPluginEnabled(plugin.id, on)).finally(() => setPendingEnabled(null));
+            }}
           />
           <span aria-hidden />
         </label>
@@ -59,13 +66,13 @@ export function PluginCard({ plugin }: { plugin: PluginListing }) {
           ))}
           <div className="row wrap">
             {isTool && (
-              <button type="button" className="btn primary" disabled={!plugin.enabled || !hasImage || busy} onClick={() => void runTool(plugin)}>
+              <button type="button" className="btn primary" disabled={!enabled || !hasImage || busy} onClick={() => void runTool(plugin)}>
                 <Icon name="run" /> Run
               </button>
             )}
             {hooks.length > 0 && (
               <label className="check" title={`Runs ${hooks.join(' and ')} on every erase`}>
-                <input type="checkbox" checked={hookOn} disabled={!plugin.enabled} onChange={(e) => setHook(plugin.id, e.target.checked)} /> Use when erasing ({hooks.join(', ')})
+                <input type="checkbox" checked={hookOn} disabled={!enabled} onChange={(e) => setHook(plugin.id, e.target.checked)} /> Use when erasing ({hooks.join(', ')})
               </label>
             )}
             {m.params.length > 0 && (
