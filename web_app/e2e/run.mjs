@@ -235,6 +235,43 @@ await test('stroke-end → result on screen vs API time (run on stroke end)', as
   if (process.env.E2E_STRICT_TIMING) assert(ratio <= 1.2, `ratio ${ratio.toFixed(2)}`);
 });
 
+await test('keyboard: brush size, zoom reset, compare', async () => {
+  const size = () => page.locator('.slider output').innerText();
+  const s0 = Number(await size());
+  await page.keyboard.press(']');
+  assert(Number(await size()) > s0, 'the ] key did not grow the brush');
+  await page.keyboard.press('[');
+  const zoom = () => page.locator('.zoom').innerText();
+  const z0 = await zoom();
+  const box = await page.locator('.viewport').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -400);
+  await page.waitForFunction((z) => document.querySelector('.zoom')?.textContent !== z, z0);
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('r');
+  await page.waitForFunction((z) => document.querySelector('.zoom')?.textContent === z, z0);
+  await page.keyboard.press('c');
+  await page.locator('.layer.before').waitFor();
+  await page.keyboard.press('c');
+  await page.locator('.layer.before').waitFor({ state: 'detached' });
+});
+
+await test('cancel a running edit', async () => {
+  // Hold the request in the browser so there is time to cancel it.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(`${BASE}/api/v1/inpaint`, async (route) => {
+    await held;
+    await route.continue().catch(() => undefined);
+  });
+  await paint([[100, 100], [180, 140]]);
+  await page.getByRole('button', { name: 'Cancel' }).click({ timeout: 10000 });
+  await page.locator('.toast', { hasText: 'Cancelled' }).waitFor();
+  release();
+  await page.unroute(`${BASE}/api/v1/inpaint`);
+  await page.keyboard.press('Escape'); // clears the mask left by the cancelled edit
+});
+
 await test('undo and redo', async () => {
   const s1 = await status();
   const src1 = await page.locator('[data-testid=result-image]').getAttribute('src');
@@ -347,6 +384,25 @@ await test('file manager lists the input folder and opens a file', async () => {
   await page.getByRole('radio', { name: 'Input' }).click();
   await thumb.click();
   await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.includes('step 0 of 0'));
+});
+
+await test('drag-and-drop and paste open images', async () => {
+  const dropped = await page.evaluate(async () => {
+    const bytes = await (await fetch('/api/v1/media_file?tab=input&filename=disc.png')).blob();
+    const file = new File([bytes], 'dropped.png', { type: 'image/png' });
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    document.querySelector('.viewport').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    const pasted = new File([bytes], 'image.png', { type: 'image/png' });
+    const dt2 = new DataTransfer();
+    dt2.items.add(pasted);
+    window.__paste = () => document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt2, bubbles: true, cancelable: true }));
+    return true;
+  });
+  assert(dropped);
+  await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.startsWith('dropped.png'));
+  await page.evaluate(() => window.__paste());
+  await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.startsWith('pasted.png'));
 });
 
 await test('history grid reopens an entry', async () => {
