@@ -5,6 +5,7 @@ import { canRedo, canUndo, hasMask } from '../lib/stack';
 import { useEditor } from '../state/editor';
 import { useSettings } from '../state/settings';
 import { useUi } from '../state/ui';
+import { zoomAt } from '../lib/view';
 import { Icon } from './Icon';
 import { OpenButton } from './OpenButton';
 
@@ -25,12 +26,8 @@ export function Toolbar() {
   const ui = useUi.getState;
 
   const zoom = (f: number): void => {
-    const v = ui().view;
     const vp = document.querySelector('.viewport');
-    const cx = (vp?.clientWidth ?? 0) / 2;
-    const cy = (vp?.clientHeight ?? 0) / 2;
-    const s = Math.min(16, Math.max(0.05, v.scale * f));
-    ui().setView({ scale: s, x: cx - (cx - v.x) * (s / v.scale), y: cy - (cy - v.y) * (s / v.scale) });
+    ui().setView(zoomAt(ui().view, f, (vp?.clientWidth ?? 0) / 2, (vp?.clientHeight ?? 0) / 2));
   };
 
   return (

@@ -6,6 +6,13 @@ import { openFile } from '../actions/steps';
 import { useEditor } from '../state/editor';
 import { useSettings } from '../state/settings';
 import { useUi } from '../state/ui';
+import { zoomAt } from '../lib/view';
+
+function zoomCentre(factor: number): void {
+  const vp = document.querySelector('.viewport');
+  const ui = useUi.getState();
+  ui.setView(zoomAt(ui.view, factor, (vp?.clientWidth ?? 0) / 2, (vp?.clientHeight ?? 0) / 2));
+}
 
 function typing(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -28,6 +35,7 @@ export function handleKey(e: KeyboardEvent): boolean {
   else if (e.key === '[') st.set({ brushSize: Math.max(4, Math.round(st.brushSize * 0.85) - 1) });
   else if (e.key === ']') st.set({ brushSize: Math.min(200, Math.round(st.brushSize * 1.15) + 1) });
   else if (k === 'r') document.dispatchEvent(new Event('mend:fit'));
+  else if (e.key === '+' || e.key === '=' || e.key === '-') zoomCentre(e.key === '-' ? 1 / 1.25 : 1.25);
   else if (k === 'b') ui.setTool('brush');
   else if (k === 'e') ui.setTool('erase');
   else if (k === 'c') ui.setCompare(!ui.compare);
