@@ -72,7 +72,7 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
   });
   try {
     const overlay = document.querySelector<HTMLCanvasElement>('canvas[data-testid=mask-canvas]');
-    const mask = await maskPngFast(editor.ops, step.width, step.height, overlay);
+    const mask = maskPngFast(editor.ops, step.width, step.height, overlay);
     const image = await stepDataUrl(step);
     const tMask = performance.now();
     let blob: Blob;

@@ -109,8 +109,7 @@ export function opsBounds(ops: MaskOp[], width: number, height: number): [number
  * canvas that already shows exactly `ops` (the editor's overlay), which saves re-drawing them.
  * Only the operations' bounding box is read back from the canvas.
  */
-export async function maskPngFast(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): Promise<string> {
-  if (typeof CompressionStream === 'undefined') return maskPng(ops, width, height);
+export function maskPngFast(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): string {
   const gray = new Uint8Array(width * height);
   const box = opsBounds(ops, width, height);
   if (box) {
@@ -128,7 +127,7 @@ export async function maskPngFast(ops: MaskOp[], width: number, height: number, 
       for (let x = bx; x < bx1; x++, j += 4) gray[row + x] = (rgba[j] ?? 0) > 127 ? 255 : 0;
     }
   }
-  return `data:image/png;base64,${base64(await grayPng(gray, width, height))}`;
+  return `data:image/png;base64,${base64(grayPng(gray, width, height))}`;
 }
 
 /** The mask as an opaque black/white PNG data URL (white = area to change), image-sized. */

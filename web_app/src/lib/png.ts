@@ -1,5 +1,6 @@
-// A small grayscale PNG encoder for masks: one byte per pixel, compressed with the browser's
-// native zlib (CompressionStream 'deflate'), so a mask is encoded off the canvas's slow RGBA path.
+// A small grayscale PNG encoder for masks: one byte per pixel, compressed synchronously with the
+// run-length zlib encoder (masks are long runs), far cheaper than the canvas's RGBA PNG path.
+import { zlibRle } from './deflate';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -27,13 +28,8 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-async function zlibDeflate(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 /** Encodes 8-bit grayscale pixels (row-major, width×height) as a PNG. */
-export async function grayPng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+export function grayPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
   const raw = new Uint8Array((width + 1) * height);
   for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
   const ihdr = new Uint8Array(13);
@@ -45,7 +41,7 @@ export async function grayPng(pixels: Uint8Array, width: number, height: number)
   const parts = [
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', await zlibDeflate(raw)),
+    chunk('IDAT', zlibRle(raw)),
     chunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
