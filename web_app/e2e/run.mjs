@@ -93,7 +93,9 @@ await page.addInitScript(() => {
 
 const shot = async (name) => {
   // Notifications would cover the picture: close them first.
-  for (const b of await page.locator('.toast button').all()) await b.click().catch(() => undefined);
+  for (let i = 0; i < 10 && (await page.locator('.toast button').count()) > 0; i++) {
+    await page.locator('.toast button').first().click().catch(() => undefined);
+  }
   await page.mouse.move(5, 5);
   const file = path.join(OUT, `${name}.png`);
   await page.screenshot({ path: file });
@@ -472,6 +474,7 @@ await test('cloud against the real backend (runs once /api/v1/budget exists)', a
 
 await test('light theme at 1280×720', async () => {
   await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.keyboard.press('Escape'); // clear the mask the refused cloud edits left
   await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
   await page.locator('select').filter({ hasText: 'System' }).selectOption('light');
   await page.mouse.move(5, 5);
