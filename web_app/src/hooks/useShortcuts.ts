@@ -32,8 +32,8 @@ export function handleKey(e: KeyboardEvent): boolean {
   else if (mod && k === 's') downloadCurrent();
   else if (mod && k === 'o') document.getElementById('file-input')?.click();
   else if (mod) return false;
-  else if (e.key === '[') st.set({ brushSize: Math.max(4, Math.round(st.brushSize * 0.85) - 1) });
-  else if (e.key === ']') st.set({ brushSize: Math.min(200, Math.round(st.brushSize * 1.15) + 1) });
+  else if (e.key === '[') st.set({ brushSize: Math.max(4, st.brushSize - 5) });
+  else if (e.key === ']') st.set({ brushSize: Math.min(200, st.brushSize + 5) });
   else if (k === 'r') document.dispatchEvent(new Event('mend:fit'));
   else if (e.key === '+' || e.key === '=' || e.key === '-') zoomCentre(e.key === '-' ? 1 / 1.25 : 1.25);
   else if (k === 'b') ui.setTool('brush');
