@@ -68,6 +68,7 @@ use super::state::AppState;
         schema::ModelInfo,
         schema::PluginInfo,
         schema::MediasResponse,
+        schema::MediaTab,
         schema::GenInfoResponse,
         openai::error::OpenAiErrorBody,
         openai::error::ErrorDetail,

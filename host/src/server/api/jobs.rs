@@ -23,7 +23,7 @@ pub struct JobsQuery {
 }
 
 /// Lists jobs, newest first.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "mend", params(JobsQuery),
+#[utoipa::path(get, operation_id = "jobs_list", path = "/api/v1/jobs", tag = "mend", params(JobsQuery),
     responses((status = 200, body = Page<Job>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -36,7 +36,7 @@ pub async fn list(
 }
 
 /// One job.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "mend",
+#[utoipa::path(get, operation_id = "jobs_get", path = "/api/v1/jobs/{id}", tag = "mend",
     responses((status = 200, body = Job), (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
     let store = state.jobs.store().clone();
@@ -48,7 +48,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 }
 
 /// Cancels a queued or running job. Finished jobs answer 409.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "mend",
+#[utoipa::path(post, operation_id = "jobs_cancel", path = "/api/v1/jobs/{id}/cancel", tag = "mend",
     responses((status = 200, body = Job), (status = 404, body = crate::server::error::ErrorBody),
               (status = 409, body = crate::server::error::ErrorBody)))]
 pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
