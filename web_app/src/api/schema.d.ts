@@ -49,6 +49,320 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Caps, spent, reserved and remaining amounts for a session. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The browser/API session (default `default`). */
+                    session_id: string | null;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BudgetStatus"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/budget/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The budget settings in effect. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BudgetConfig"];
+                    };
+                };
+            };
+        };
+        /**
+         * Changes budget settings (absent fields keep their value); stored, so they survive restarts
+         *     and win over the configuration file.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BudgetConfigPatch"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BudgetConfig"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/budget/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prices a request and says whether the guard would let it through now. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EstimateRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EstimateReport"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/budget/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settled charges and free dedupe hits, newest first. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Items per page (1–500, default 50). */
+                    limit: number | null;
+                    /** @description Entries older than this id. */
+                    before: string | null;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LedgerEntry"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cloud/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edits the masked area with a paid model through the budget guard. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CloudEditRequest"];
+                };
+            };
+            responses: {
+                /** @description The result, encoded like the input; headers `X-Mend-Job-Id`, `X-Mend-Cost-Usd`, `X-Mend-Dedupe` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": unknown;
+                    };
+                };
+                /** @description A budget cap would be exceeded */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Invalid field, unknown model, size or quality */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The provider failed */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description No provider API key configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cloud/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The paid models, their operations, sizes, qualities and list prices. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelPrices"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gen-info": {
         parameters: {
             query?: never;
@@ -538,7 +852,42 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** Deletes a finished job's record (its history entry, if any, stays). Active jobs answer 409. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1182,6 +1531,294 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/edits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edits the transparent area of an image. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["EditForm"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImagesResponse"];
+                    };
+                };
+                /** @description invalid_request_error (missing image or mask, sizes differ, bad n/size/format, model cannot edit) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+                /** @description API keys are configured and none matched */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+                /** @description model_not_found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+                /** @description Body or image larger than the limits */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+                /** @description Queue full; see Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generates images from a prompt (provider models only). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GenerationRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImagesResponse"];
+                    };
+                };
+                /** @description invalid_request_error; local erase models cannot generate */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+                /** @description model_not_found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/variations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Makes variations of an image (provider models only). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["VariationForm"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImagesResponse"];
+                    };
+                };
+                /** @description invalid_request_error; local erase models cannot make variations */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+                /** @description model_not_found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the models. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelList"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One model. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Model id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelObject"];
+                    };
+                };
+                /** @description model_not_found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpenAiErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1203,11 +1840,211 @@ export interface components {
          * @enum {string}
          */
         AdjustOperation: "expand" | "shrink" | "reverse";
+        /** @description A cap that refuses an estimate. */
+        BlockedBy: {
+            /** @description Which cap. */
+            cap: components["schemas"]["CapKind"];
+            /**
+             * Format: double
+             * @description The estimate, USD.
+             */
+            estimate_usd: number;
+            /**
+             * Format: double
+             * @description Its limit, USD.
+             */
+            limit_usd: number;
+            /**
+             * Format: double
+             * @description Reserved in its period, USD.
+             */
+            reserved_usd: number;
+            /**
+             * Format: double
+             * @description Spent in its period, USD.
+             */
+            spent_usd: number;
+        };
+        /** @description Budget settings. A cap of 0 means unlimited. */
+        BudgetConfig: {
+            /**
+             * Format: double
+             * @description Spending allowed per UTC day, USD.
+             * @default 10
+             */
+            daily_cap_usd: number;
+            /**
+             * Format: int64
+             * @description Identical paid requests within this many seconds reuse the stored result for free
+             *     (0 = never).
+             * @default 3600
+             */
+            dedupe_ttl_secs: number;
+            /**
+             * Format: int64
+             * @description Minimum seconds between two paid calls of one session (0 = no limit).
+             * @default 10
+             */
+            min_interval_secs: number;
+            /**
+             * Format: double
+             * @description Spending allowed per calendar month (UTC), USD.
+             * @default 100
+             */
+            monthly_cap_usd: number;
+            /**
+             * Format: double
+             * @description Spending allowed per browser/API session, USD.
+             * @default 5
+             */
+            session_cap_usd: number;
+        };
+        /** @description A partial update of [`BudgetConfig`]: absent fields keep their value. */
+        BudgetConfigPatch: {
+            /**
+             * Format: double
+             * @description See [`BudgetConfig::daily_cap_usd`].
+             */
+            daily_cap_usd?: number | null;
+            /**
+             * Format: int64
+             * @description See [`BudgetConfig::dedupe_ttl_secs`].
+             */
+            dedupe_ttl_secs?: number | null;
+            /**
+             * Format: int64
+             * @description See [`BudgetConfig::min_interval_secs`].
+             */
+            min_interval_secs?: number | null;
+            /**
+             * Format: double
+             * @description See [`BudgetConfig::monthly_cap_usd`].
+             */
+            monthly_cap_usd?: number | null;
+            /**
+             * Format: double
+             * @description See [`BudgetConfig::session_cap_usd`].
+             */
+            session_cap_usd?: number | null;
+        };
+        /** @description The budget as a session sees it. */
+        BudgetStatus: {
+            /** @description The caps. */
+            caps: components["schemas"]["CapsUsd"];
+            /** @description The UTC day and month the amounts are for. */
+            day: string;
+            /**
+             * Format: int64
+             * @description Dedupe TTL, seconds.
+             */
+            dedupe_ttl_secs: number;
+            /**
+             * Format: int64
+             * @description Minimum seconds between two paid calls of one session.
+             */
+            min_interval_secs: number;
+            /** @description The month. */
+            month: string;
+            /** @description Whether a provider key is configured (paid models can run at all). */
+            provider_configured: boolean;
+            /** @description Left under each cap (`null` = unlimited). */
+            remaining: components["schemas"]["RemainingUsd"];
+            /** @description Held by calls in flight. */
+            reserved: components["schemas"]["PeriodUsd"];
+            /** @description Settled spending. */
+            spent: components["schemas"]["PeriodUsd"];
+        };
+        /**
+         * @description Which cap a request hit.
+         * @enum {string}
+         */
+        CapKind: "daily" | "monthly" | "session";
+        /** @description The caps, USD (0 = unlimited). */
+        CapsUsd: {
+            /**
+             * Format: double
+             * @description Per day.
+             */
+            daily_usd: number;
+            /**
+             * Format: double
+             * @description Per month.
+             */
+            monthly_usd: number;
+            /**
+             * Format: double
+             * @description Per session.
+             */
+            session_usd: number;
+        };
+        /** @description A paid edit from the editor. */
+        CloudEditRequest: {
+            /** @description The image, base64 or a data URL. */
+            image: string;
+            /** @description The mask (white = area to change), base64 or a data URL, same size as the image. */
+            mask: string;
+            /** @description Provider model (`gpt-image-1`, `dall-e-2`, …). */
+            model: string;
+            /**
+             * Format: int32
+             * @description Number of images; the editor shows one, so only 1 is accepted.
+             */
+            n?: number;
+            /** @description What to put there. */
+            prompt?: string;
+            /** @description Quality; the model's default when absent. */
+            quality?: string | null;
+            /** @description The budget session (default `default`). */
+            session_id?: string | null;
+            /** @description Provider size (`WxH`); the model size closest to the image's shape when absent. */
+            size?: string | null;
+        };
         /**
          * @description `cv2_flag` values (unknown values are a 422, as upstream's enum).
          * @enum {string}
          */
         Cv2FlagField: "INPAINT_NS" | "INPAINT_TELEA";
+        /** @description The multipart fields of an edit (documentation only; the handler reads the form itself). */
+        EditForm: {
+            /** @description `transparent` keeps the image's alpha; `opaque`/`auto` return an opaque image. */
+            background?: string | null;
+            /**
+             * Format: binary
+             * @description The image to edit (PNG, JPEG, WebP, …). `image[]` is accepted too; local models use
+             *     the first image.
+             */
+            image: string;
+            /**
+             * Format: binary
+             * @description PNG with alpha, same size as the image: fully transparent pixels are edited. Optional
+             *     when the image itself has transparent pixels.
+             */
+            mask?: string | null;
+            /** @description Model; default: the server's loaded model. */
+            model?: string | null;
+            /**
+             * Format: int32
+             * @description Number of images, 1–10.
+             */
+            n?: number | null;
+            /**
+             * Format: int32
+             * @description JPEG quality, 0–100.
+             */
+            output_compression?: number | null;
+            /** @description `png` (default), `jpeg` or `webp`. */
+            output_format?: string | null;
+            /** @description The prompt (local erase models ignore it). */
+            prompt?: string | null;
+            /** @description Accepted and recorded; no effect on local models. */
+            quality?: string | null;
+            /** @description `b64_json` (default) or `url` (needs history). */
+            response_format?: string | null;
+            /** @description `WxH` to resize the result to, or `auto` (the input's size). */
+            size?: string | null;
+            /** @description Accepted and ignored. */
+            user?: string | null;
+        };
         /** @description The JSON body of every error response. */
         ErrorBody: {
             /** @description Always empty (kept for IOPaint compatibility). */
@@ -1219,12 +2056,90 @@ export interface components {
             /** @description `"<status>: <detail>"`, what IOPaint's web UI shows. */
             errors: string;
         };
+        /** @description OpenAI's error object. */
+        ErrorDetail: {
+            /** @description A machine-readable code (`model_not_found`, `invalid_api_key`, …), if any. */
+            code?: string | null;
+            /** @description Human-readable explanation. */
+            message: string;
+            /** @description The request parameter at fault, if one is. */
+            param?: string | null;
+            /** @description `invalid_request_error`, `server_error`, `requests`, … */
+            type: string;
+        };
+        /**
+         * @description An estimate and whether the guard would let it through now (advisory: the real decision
+         *     is made atomically when the call is made).
+         */
+        EstimateReport: {
+            /** @description Whether the caps allow it now. */
+            allowed: boolean;
+            blocked_by?: null | components["schemas"]["BlockedBy"];
+            /**
+             * Format: double
+             * @description Estimated cost, USD.
+             */
+            estimate_usd: number;
+            /** @description Quality priced. */
+            quality: string;
+            /**
+             * Format: int64
+             * @description Seconds until the session's rate limit allows a call, when it does not now.
+             */
+            retry_after_secs?: number | null;
+            /** @description Size priced. */
+            size: string;
+        };
+        /** @description A prospective paid request. */
+        EstimateRequest: {
+            /** @description Provider model. */
+            model: string;
+            /**
+             * Format: int32
+             * @description Number of images (default 1).
+             */
+            n?: number;
+            /** @description Operation (default `edit`). */
+            operation?: components["schemas"]["Operation"];
+            /** @description Quality; the model's default when absent. */
+            quality?: string | null;
+            /** @description The session whose caps and rate limit apply. */
+            session_id?: string | null;
+            /** @description Size (`WxH` or `auto`); the model's default when absent. */
+            size?: string | null;
+        };
         /** @description Response of `POST /api/v1/gen-info`. */
         GenInfoResponse: {
             /** @description Negative prompt. */
             negative_prompt: string;
             /** @description Prompt from the PNG `parameters` text. */
             prompt: string;
+        };
+        /** @description `POST /v1/images/generations` (JSON). */
+        GenerationRequest: Record<string, never> & {
+            /** @description `transparent`, `opaque` or `auto`. */
+            background?: string | null;
+            /** @description `model`; `None` = the server's loaded local model. */
+            model?: string | null;
+            /**
+             * Format: int32
+             * @description Number of images (1–10).
+             */
+            n?: number | null;
+            /** @description `png`, `jpeg` or `webp`. */
+            output_format?: string | null;
+            /** @description The prompt (required). */
+            prompt?: string | null;
+            /** @description Quality. */
+            quality?: string | null;
+            /** @description `b64_json` or `url`. */
+            response_format?: string | null;
+            /** @description `WxH` or `auto`. */
+            size?: string | null;
+            /** @description Style (dall-e-3). */
+            style?: string | null;
+            /** @description End-user id. */
+            user?: string | null;
         };
         /** @description One entry with the URLs of its files. */
         HistoryDetail: components["schemas"]["HistoryEntry"] & {
@@ -1313,6 +2228,32 @@ export interface components {
              * @description Image width.
              */
             width: number;
+        };
+        /** @description One image: base64 or a URL. */
+        ImageData: {
+            /** @description The image, base64-encoded. */
+            b64_json?: string | null;
+            /** @description The prompt the provider actually used (dall-e-3), if it rewrote it. */
+            revised_prompt?: string | null;
+            /** @description Where to fetch the image. */
+            url?: string | null;
+        };
+        /** @description The response of every images route. */
+        ImagesResponse: {
+            /** @description `transparent` or `opaque`, when known. */
+            background?: string | null;
+            /**
+             * Format: int64
+             * @description Unix seconds when the images were made.
+             */
+            created: number;
+            /** @description The images. */
+            data: components["schemas"]["ImageData"][];
+            /** @description `png`, `jpeg` or `webp`. */
+            output_format?: string | null;
+            /** @description `WxH` of the images. */
+            size?: string | null;
+            usage?: null | components["schemas"]["Usage"];
         };
         /**
          * @description Body of `POST /api/v1/inpaint` (IOPaint's `InpaintRequest`). Fields that only diffusion
@@ -1575,8 +2516,26 @@ export interface components {
              */
             zits_wireframe: boolean;
         };
+        /** @description Input tokens by kind. */
+        InputTokensDetails: {
+            /**
+             * Format: int64
+             * @description Image tokens.
+             */
+            image_tokens: number;
+            /**
+             * Format: int64
+             * @description Text tokens.
+             */
+            text_tokens: number;
+        };
         /** @description One job: every inpaint creates one. */
         Job: {
+            /**
+             * Format: double
+             * @description What it cost in dollars (cloud jobs only; the estimate until settled).
+             */
+            cost_usd?: number | null;
             /**
              * Format: int64
              * @description Creation time, ms since the epoch.
@@ -1601,6 +2560,8 @@ export interface components {
              * @description Progress in `[0, 1]` (last reported).
              */
             progress: number;
+            /** @description The external provider that ran it (cloud jobs only). */
+            provider?: string | null;
             /** @description Current state. */
             state: components["schemas"]["JobState"];
             /**
@@ -1619,6 +2580,45 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "blocked_budget";
+        /** @description One settled line of the ledger. */
+        LedgerEntry: {
+            /**
+             * Format: int64
+             * @description Amount charged, micro-dollars.
+             */
+            amount: number;
+            /**
+             * Format: int64
+             * @description When it was recorded, ms since the epoch.
+             */
+            created_at: number;
+            /** @description UTC day it counts in. */
+            day: string;
+            /**
+             * Format: int64
+             * @description The estimate it was reserved with, micro-dollars.
+             */
+            estimate: number;
+            /** @description Entry id (the job's id for charges). */
+            id: components["schemas"]["String"];
+            /** @description Charge or dedupe hit. */
+            kind: components["schemas"]["LedgerKind"];
+            /** @description Provider model. */
+            model: string;
+            /** @description UTC month it counts in. */
+            month: string;
+            /** @description Operation. */
+            operation: string;
+            /** @description The provider's response id, when it gave one. */
+            response_id?: string | null;
+            /** @description Session. */
+            session: string;
+        };
+        /**
+         * @description What a ledger entry records.
+         * @enum {string}
+         */
+        LedgerKind: "charge" | "dedupe_hit";
         /**
          * @description The file manager's tabs.
          * @enum {string}
@@ -1678,10 +2678,71 @@ export interface components {
             /** @description Supports img2img strength. */
             support_strength: boolean;
         };
+        /** @description `{"object": "list", "data": [...]}`. */
+        ModelList: {
+            /** @description The models. */
+            data: components["schemas"]["ModelObject"][];
+            /** @description Always `list`. */
+            object: string;
+        };
+        /** @description One model, as OpenAI describes it. */
+        ModelObject: {
+            /**
+             * Format: int64
+             * @description Unix seconds (for local models: when the server started).
+             */
+            created: number;
+            /** @description The model's name, as `model` takes it. */
+            id: string;
+            /** @description Always `model`. */
+            object: string;
+            /** @description `mend` for local models; the provider's name otherwise. */
+            owned_by: string;
+        };
+        /** @description One provider model's prices. */
+        ModelPrices: {
+            /** @description Quality used when the request names none. */
+            default_quality: string;
+            /** @description Size used when the request names none. */
+            default_size: string;
+            /** @description Model id as the provider names it. */
+            id: string;
+            /**
+             * Format: double
+             * @description Added per input image of an edit (input image tokens), USD.
+             */
+            input_image_usd: number;
+            /** @description Operations it supports. */
+            operations: components["schemas"]["Operation"][];
+            /** @description USD per output image, keyed `"<size>/<quality>"`. */
+            prices: {
+                [key: string]: number;
+            };
+            /** @description Qualities. */
+            qualities: string[];
+            /** @description Output sizes (`WxH`). */
+            sizes: string[];
+            tokens?: null | components["schemas"]["TokenPrices"];
+        };
+        /** @description The body: `{"error": ErrorDetail}`. */
+        OpenAiErrorBody: {
+            /** @description The error. */
+            error: components["schemas"]["ErrorDetail"];
+        };
+        /**
+         * @description What a paid call does.
+         * @enum {string}
+         */
+        Operation: "edit" | "generation" | "variation";
         /** @description One page of a listing, newest first. */
         Page_Job: {
             /** @description The items. */
             items: {
+                /**
+                 * Format: double
+                 * @description What it cost in dollars (cloud jobs only; the estimate until settled).
+                 */
+                cost_usd?: number | null;
                 /**
                  * Format: int64
                  * @description Creation time, ms since the epoch.
@@ -1706,6 +2767,8 @@ export interface components {
                  * @description Progress in `[0, 1]` (last reported).
                  */
                 progress: number;
+                /** @description The external provider that ran it (cloud jobs only). */
+                provider?: string | null;
                 /** @description Current state. */
                 state: components["schemas"]["JobState"];
                 /**
@@ -1725,6 +2788,24 @@ export interface components {
              * @description Total number of items.
              */
             total: number;
+        };
+        /** @description Spent, reserved and remaining amounts for one period kind, USD. */
+        PeriodUsd: {
+            /**
+             * Format: double
+             * @description The current UTC day.
+             */
+            day: number;
+            /**
+             * Format: double
+             * @description The current month.
+             */
+            month: number;
+            /**
+             * Format: double
+             * @description The session.
+             */
+            session: number;
         };
         /** @description One enabled plugin as IOPaint lists it. */
         PluginInfo: {
@@ -1747,6 +2828,24 @@ export interface components {
          * @enum {string}
          */
         PowerPaintTask: "text-guided" | "context-aware" | "shape-guided" | "object-remove" | "outpainting";
+        /** @description What is left under each cap, USD; `None` where the cap is 0 (unlimited). */
+        RemainingUsd: {
+            /**
+             * Format: double
+             * @description Under the daily cap.
+             */
+            day?: number | null;
+            /**
+             * Format: double
+             * @description Under the monthly cap.
+             */
+            month?: number | null;
+            /**
+             * Format: double
+             * @description Under the session cap.
+             */
+            session?: number | null;
+        };
         /** @description Retention limits for history (0 = unlimited). Oldest entries are evicted first. */
         Retention: {
             /**
@@ -1865,6 +2964,65 @@ export interface components {
              * @description Whole request.
              */
             total_ms: number;
+        };
+        /** @description Per-token prices of gpt-image models (USD per million tokens). */
+        TokenPrices: {
+            /**
+             * Format: double
+             * @description Input image tokens.
+             */
+            image_input: number;
+            /**
+             * Format: double
+             * @description Output image tokens.
+             */
+            image_output: number;
+            /**
+             * Format: double
+             * @description Prompt text tokens.
+             */
+            text_input: number;
+        };
+        /** @description gpt-image-1's token usage. */
+        Usage: {
+            /**
+             * Format: int64
+             * @description Input tokens.
+             */
+            input_tokens: number;
+            /** @description Input tokens by kind. */
+            input_tokens_details: components["schemas"]["InputTokensDetails"];
+            /**
+             * Format: int64
+             * @description Output tokens.
+             */
+            output_tokens: number;
+            /**
+             * Format: int64
+             * @description Input + output.
+             */
+            total_tokens: number;
+        };
+        /** @description The multipart fields of a variation (documentation only). */
+        VariationForm: {
+            /**
+             * Format: binary
+             * @description The image to vary.
+             */
+            image: string;
+            /** @description Model; default: the server's loaded model. */
+            model?: string | null;
+            /**
+             * Format: int32
+             * @description Number of images, 1–10.
+             */
+            n?: number | null;
+            /** @description `b64_json` or `url`. */
+            response_format?: string | null;
+            /** @description `WxH`. */
+            size?: string | null;
+            /** @description End-user id. */
+            user?: string | null;
         };
     };
     responses: never;
