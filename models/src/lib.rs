@@ -13,6 +13,8 @@
 //! - [`mask`]: mask binarisation and mask bounding boxes.
 //! - [`catalogue`]: the models mend knows by name.
 //! - [`tensor_map`]: named host tensors (state dicts) and safetensors reading/writing.
+//! - [`weights`]: weight files (TorchScript archives, safetensors) → [`tensor_map::TensorMap`],
+//!   the safetensors cache of converted archives, md5 checks.
 //! - [`error`]: the crate's error type.
 
 pub mod catalogue;
@@ -22,6 +24,7 @@ pub mod hd_strategy;
 pub mod mask;
 pub mod model;
 pub mod tensor_map;
+pub mod weights;
 
 pub use error::{Error, Result};
 pub use model::{Cv2Flag, HdStrategy, InpaintConfig, InpaintModel, Progress};
