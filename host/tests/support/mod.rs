@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod weights_server;
 
 use std::io::Cursor;
 use std::path::PathBuf;
