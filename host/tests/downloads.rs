@@ -61,7 +61,11 @@ async fn downloads_verifies_and_renames_into_place() {
         (last.downloaded, last.total),
         (SIZE as u64, Some(SIZE as u64))
     );
-    assert!(progress.windows(2).all(|w| w[0].downloaded <= w[1].downloaded));
+    assert!(
+        progress
+            .windows(2)
+            .all(|w| w[0].downloaded <= w[1].downloaded)
+    );
     assert_eq!(server.ranges(), vec![None]);
     std::fs::remove_dir_all(dir).ok();
 }
@@ -102,7 +106,10 @@ async fn an_interrupted_download_resumes_in_a_later_run() {
     let err = result.unwrap_err();
     assert!(matches!(err, Error::Download { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("/flaky/f.pt") && msg.contains("place it at"), "{msg}");
+    assert!(
+        msg.contains("/flaky/f.pt") && msg.contains("place it at"),
+        "{msg}"
+    );
     let kept = std::fs::metadata(part_path(&target)).unwrap().len();
     assert!(kept > 0 && kept < SIZE as u64);
     assert!(!target.exists());
@@ -142,7 +149,13 @@ async fn range_not_satisfiable_completes_or_restarts() {
     let (result, _) = fetch(&server, "/ok/f.pt", Some(md5.clone()), &target).await;
     assert_eq!(result.unwrap(), SIZE as u64);
     assert_eq!(std::fs::read(&target).unwrap(), server.file.to_vec());
-    assert_eq!(server.seen.requests.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(
+        server
+            .seen
+            .requests
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
     // A part longer than the file: 416, dropped, downloaded again.
     let target2 = dir.join("g.pt");
     let mut longer = server.file.to_vec();
@@ -163,7 +176,10 @@ async fn md5_mismatch_deletes_the_download_and_says_so() {
     let (result, _) = fetch(&server, "/ok/f.pt", Some(wrong.clone()), &target).await;
     let msg = result.unwrap_err().to_string();
     assert!(msg.contains("md5 mismatch"), "{msg}");
-    assert!(msg.contains(&wrong) && msg.contains(&md5_bytes(&server.file)), "{msg}");
+    assert!(
+        msg.contains(&wrong) && msg.contains(&md5_bytes(&server.file)),
+        "{msg}"
+    );
     assert!(msg.contains(&target.display().to_string()), "{msg}");
     assert!(!target.exists() && !part_path(&target).exists());
     std::fs::remove_dir_all(dir).ok();
@@ -177,7 +193,14 @@ async fn not_found_fails_at_once_and_offline_names_url_and_path() {
     let (result, _) = fetch(&server, "/missing/f.pt", None, &target).await;
     let msg = result.unwrap_err().to_string();
     assert!(msg.contains("404"), "{msg}");
-    assert_eq!(server.seen.requests.load(std::sync::atomic::Ordering::Relaxed), 1, "no retry");
+    assert_eq!(
+        server
+            .seen
+            .requests
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "no retry"
+    );
 
     // Nothing listens on a just-closed port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -209,16 +232,24 @@ async fn ensure_weights_downloads_into_iopaints_layout_or_explains_offline() {
 
     // Offline: the error names the file, the URL and `mend download`.
     let mut offline = WeightsContext::new(&model_dir, true);
-    offline.overrides.insert(
-        "LAMA_MODEL_URL".into(),
-        server.at("/ok/big-lama.pt"),
-    );
+    offline
+        .overrides
+        .insert("LAMA_MODEL_URL".into(), server.at("/ok/big-lama.pt"));
     let err = ensure_weights(lama, &offline, &|_| {}).await.unwrap_err();
     assert!(matches!(err, Error::WeightsMissing { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains(&expected.display().to_string()), "{msg}");
-    assert!(msg.contains("/ok/big-lama.pt") && msg.contains("mend download lama"), "{msg}");
-    assert_eq!(server.seen.requests.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert!(
+        msg.contains("/ok/big-lama.pt") && msg.contains("mend download lama"),
+        "{msg}"
+    );
+    assert_eq!(
+        server
+            .seen
+            .requests
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
 
     // Online, through a config-style override with md5: downloaded where IOPaint keeps it.
     let mut online = WeightsContext::new(&model_dir, false);
@@ -237,13 +268,19 @@ async fn ensure_weights_downloads_into_iopaints_layout_or_explains_offline() {
     assert!(last.done && last.model == "lama" && last.file == "big-lama.pt");
 
     // Present files are used as they are, even offline, without a request.
-    let before = server.seen.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let before = server
+        .seen
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(
         ensure_weights(lama, &offline, &|_| {}).await.unwrap(),
         vec![expected]
     );
     assert_eq!(
-        server.seen.requests.load(std::sync::atomic::Ordering::Relaxed),
+        server
+            .seen
+            .requests
+            .load(std::sync::atomic::Ordering::Relaxed),
         before
     );
 
@@ -257,6 +294,9 @@ async fn ensure_weights_downloads_into_iopaints_layout_or_explains_offline() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(msg.contains("/no/such/migan.pt") && msg.contains("MIGAN_MODEL_URL"), "{msg}");
+    assert!(
+        msg.contains("/no/such/migan.pt") && msg.contains("MIGAN_MODEL_URL"),
+        "{msg}"
+    );
     std::fs::remove_dir_all(model_dir).ok();
 }

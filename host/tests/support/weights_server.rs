@@ -5,7 +5,7 @@
 //! - `/norange/<name>`: always 200 with the whole file (a server that ignores `Range`);
 //! - `/flaky/<name>`: the first `flaky_failures` requests announce the full length, send half of
 //!   what they owe and drop the connection; later ones behave like `/ok/`;
-//! - `/slow/<name>`: like `/ok/`, in 64 KiB pieces 20 ms apart;
+//! - `/slow/<name>`: like `/ok/`, in 8 KiB pieces 20 ms apart;
 //! - anything else: 404.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -93,7 +93,11 @@ impl WeightsServer {
 
 fn requested_start(headers: &HeaderMap) -> Option<usize> {
     let value = headers.get(header::RANGE)?.to_str().ok()?;
-    value.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok()
+    value
+        .strip_prefix("bytes=")?
+        .strip_suffix('-')?
+        .parse()
+        .ok()
 }
 
 async fn serve(
@@ -147,10 +151,7 @@ async fn serve(
             Err(std::io::Error::other("connection dropped on purpose")),
         ]))
     } else if mode == "slow" {
-        let pieces: Vec<Bytes> = body
-            .chunks(64 * 1024)
-            .map(Bytes::copy_from_slice)
-            .collect();
+        let pieces: Vec<Bytes> = body.chunks(8 * 1024).map(Bytes::copy_from_slice).collect();
         Body::from_stream(futures_util::StreamExt::then(
             futures_util::stream::iter(pieces),
             |piece| async move {
