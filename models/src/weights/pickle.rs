@@ -569,7 +569,7 @@ fn long_from_le(bytes: &[u8]) -> Value {
 }
 
 fn pairs(items: Vec<Value>) -> Result<Vec<(Value, Value)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(bad("odd number of dict items"));
     }
     let mut out = Vec::with_capacity(items.len() / 2);
