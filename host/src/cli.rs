@@ -1,8 +1,9 @@
-//! The command line: `mend start`, `mend run`, `mend list`. Flags follow IOPaint's names so
+//! The command line: `mend start`, `mend run`, `mend list`, `mend download`. Flags follow IOPaint's names so
 //! existing start scripts keep working; every flag also reads a `MEND_*` environment variable.
 //!
 //! Precedence: flag > environment variable > `--config` TOML file > default.
 
+pub mod download;
 pub mod list;
 pub mod plugin;
 pub mod run_batch;
@@ -32,8 +33,10 @@ pub enum Command {
     Start(Box<StartArgs>),
     /// Inpaint a file or a folder of images with masks, without a server.
     Run(run_batch::RunArgs),
-    /// List the models mend knows and whether they can run here.
+    /// List the models mend knows and their state here (ready, needs_download, unsupported).
     List(list::ListArgs),
+    /// Download a model's weights into the model folder (IOPaint's layout).
+    Download(download::DownloadArgs),
     /// Create and build plugins (`mend plugin new NAME`, `mend plugin build`).
     Plugin(plugin::PluginArgs),
 }
@@ -196,6 +199,7 @@ impl StartArgs {
                 .unwrap_or(base.cors_origins),
             web_dir: self.web_dir.clone().or(base.web_dir),
             local_files_only: self.local_files_only || base.local_files_only,
+            model_files: base.model_files,
             history: base.history && !self.no_history,
             history_max_entries: self.history_max_entries.unwrap_or(base.history_max_entries),
             history_max_bytes: self.history_max_bytes.unwrap_or(base.history_max_bytes),

@@ -61,6 +61,18 @@ impl Default for CorsOrigins {
     }
 }
 
+/// A per-file override of a model's download URL and md5, keyed in [`Config::model_files`] by
+/// IOPaint's prefix (`LAMA`, `ANIME_LAMA`, `MIGAN`, …). The environment variables
+/// `<PREFIX>_MODEL_URL` / `<PREFIX>_MODEL_MD5` win over it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelFileOverride {
+    /// Download URL, or a local file path used in place.
+    pub url: Option<String>,
+    /// Expected md5 of the file.
+    pub md5: Option<String>,
+}
+
 /// The fully resolved configuration of `mend start`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -101,6 +113,8 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
     /// Never reach the network for model files (IOPaint's `--local-files-only`).
     pub local_files_only: bool,
+    /// Download URL / md5 overrides per weights file (TOML `[model_files.LAMA]`).
+    pub model_files: BTreeMap<String, ModelFileOverride>,
     /// Record every successful inpaint in the history (input, mask, result, settings).
     pub history: bool,
     /// Keep at most this many history entries (0 = unlimited); oldest are evicted first.
@@ -225,6 +239,7 @@ impl Default for Config {
             cors_origins: CorsOrigins::default(),
             web_dir: None,
             local_files_only: false,
+            model_files: BTreeMap::new(),
             history: true,
             history_max_entries: 0,
             history_max_bytes: 0,

@@ -35,7 +35,7 @@ enum Work {
         reply: oneshot::Sender<Result<RgbImage>>,
     },
     SwitchModel {
-        name: String,
+        source: factory::ModelSource,
         reply: oneshot::Sender<Result<()>>,
     },
 }
@@ -121,8 +121,23 @@ impl Engine {
         queue_depth: usize,
         events: EventBus,
     ) -> Result<Self> {
+        Self::start_from(
+            &factory::ModelSource::named(model),
+            device,
+            queue_depth,
+            events,
+        )
+    }
+
+    /// Loads the model of `source` (whose weight files are on disk) and starts the worker.
+    pub fn start_from(
+        source: &factory::ModelSource,
+        device: Device,
+        queue_depth: usize,
+        events: EventBus,
+    ) -> Result<Self> {
         let device = ResolvedDevice::resolve(device);
-        let loaded = factory::create(model)?;
+        let loaded = factory::create_from(source)?;
         Self::start_with_model(loaded, device, queue_depth, events)
     }
 
@@ -214,14 +229,17 @@ impl Engine {
 
     /// Switches the loaded model after the jobs already queued have run.
     pub async fn switch_model(&self, name: &str) -> Result<()> {
+        self.switch_to(factory::ModelSource::named(name)).await
+    }
+
+    /// Switches to the model of `source` (weight files already on disk) after the jobs
+    /// already queued have run.
+    pub async fn switch_to(&self, source: factory::ModelSource) -> Result<()> {
         // Validate before queueing so an unknown name is a client error, not a queued job.
-        factory::check_available(name)?;
+        factory::check_available(&source.name)?;
         let (reply, rx) = oneshot::channel();
         let id = self.next_job_id();
-        let work = Work::SwitchModel {
-            name: name.to_owned(),
-            reply,
-        };
+        let work = Work::SwitchModel { source, reply };
         self.submit(id, work, rx).await
     }
 

@@ -60,6 +60,31 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A model's weight files are missing and may not (or cannot) be downloaded.
+    #[error("model `{model}` needs weights that are not on this machine: {missing}. {hint}")]
+    WeightsMissing {
+        /// Model name.
+        model: String,
+        /// The missing files, each as `PATH` (and where to get it).
+        missing: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// Downloading a weights file failed (network, HTTP status, md5 mismatch).
+    #[error(
+        "downloading {url} to {} failed: {reason}. Retry later (a partial download resumes), \
+         or download the file yourself and place it at {}",
+        path.display(),
+        path.display()
+    )]
+    Download {
+        /// The URL.
+        url: String,
+        /// Where the file should end up.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// A capability a later release brings (plugins, diffusion).
     #[error("{0} is not available in this version of mend")]
     NotImplemented(String),

@@ -8,6 +8,7 @@
 //! - [`server`]: the axum application: IOPaint's `/api/v1`, Socket.IO, OpenAPI, the web UI.
 //! - [`engine`]: the single worker that owns the model, behind a bounded queue.
 //! - [`jobs`]: job records and their state transitions.
+//! - [`models`]: model states, weight downloads (resume, md5, progress) before loading.
 //! - [`plugins`]: sandboxed WebAssembly plugins (runtime, registry, watcher, routes).
 //! - [`storage`]: the redb database and file store (history, jobs, settings, snapshots).
 //! - [`cloud`]: paid calls to an external image provider, through the budget guard.
@@ -26,6 +27,7 @@ pub mod engine;
 pub mod error;
 pub mod imaging;
 pub mod jobs;
+pub mod models;
 pub mod plugins;
 pub mod providers;
 pub mod server;

@@ -72,6 +72,9 @@ impl From<Error> for ApiError {
             Error::BodyTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "PayloadTooLarge"),
             Error::UnknownModel(_) => (S::NOT_FOUND, "UnknownModel"),
             Error::ModelUnavailable { .. } => (S::UNPROCESSABLE_ENTITY, "ModelUnavailable"),
+            Error::WeightsMissing { .. } => (S::UNPROCESSABLE_ENTITY, "WeightsMissing"),
+            // The upstream (weights host) failed; the message says what to do, so it is shown.
+            Error::Download { .. } => (S::BAD_GATEWAY, "DownloadFailed"),
             Error::NotImplemented(_) => (S::NOT_IMPLEMENTED, "NotImplemented"),
             Error::NotFound(_) => (S::NOT_FOUND, "NotFound"),
             Error::NotConfigured(_) => (S::NOT_FOUND, "NotConfigured"),

@@ -6,6 +6,7 @@
 
 pub mod fake_provider;
 pub mod process;
+pub mod weights_server;
 
 use std::io::Cursor;
 use std::path::PathBuf;

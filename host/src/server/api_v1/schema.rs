@@ -253,6 +253,12 @@ pub struct ModelInfo {
     pub support_brushnet: bool,
     /// Supports PowerPaint v2.
     pub support_powerpaint_v2: bool,
+    /// mend only (in server-config listings): `ready` or `needs_download`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mend_state: Option<String>,
+    /// mend only: approximate bytes to download before the model can load, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mend_download_bytes: Option<u64>,
 }
 
 impl ModelInfo {
@@ -272,6 +278,8 @@ impl ModelInfo {
             support_controlnet: false,
             support_brushnet: false,
             support_powerpaint_v2: false,
+            mend_state: None,
+            mend_download_bytes: None,
         }
     }
 }

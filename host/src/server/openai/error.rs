@@ -207,6 +207,16 @@ impl From<Error> for OpenAiError {
             Error::UnknownModel(name) | Error::Model(mend_models::Error::UnknownModel(name)) => {
                 Self::model_not_found(name)
             }
+            Error::WeightsMissing { .. } => {
+                Self::invalid_code(err.to_string(), Some("model"), "model_weights_missing")
+            }
+            Error::Download { .. } => Self::new(
+                S::BAD_GATEWAY,
+                SERVER_ERROR,
+                err.to_string(),
+                Some("model"),
+                Some("model_download_failed"),
+            ),
             Error::ModelUnavailable { .. } => {
                 Self::invalid_code(err.to_string(), Some("model"), "model_not_available")
             }

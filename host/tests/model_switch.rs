@@ -1,0 +1,257 @@
+//! Model management through IOPaint's routes: server-config reports model states, and
+//! `POST /api/v1/model` to a model whose weights are missing downloads them from a local HTTP
+//! server (progress as `model_download` Socket.IO events), loads them through the factory's
+//! weights-loader seam (the real TorchScript reader on a torch-written archive) and switches —
+//! while other requests keep being answered.
+//!
+//! The LaMa runtime is not part of this build, so this binary registers a stand-in loader for
+//! `lama` that checks the state dict and returns an identity model.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use image::{GrayImage, RgbImage};
+use mend::config::ModelFileOverride;
+use mend::engine::factory;
+use mend_models::catalogue::CatalogueEntry;
+use mend_models::tensor_map::TensorMap;
+use mend_models::weights::checksum::md5_bytes;
+use mend_models::{InpaintConfig, InpaintModel, Progress};
+use rust_socketio::Payload;
+use rust_socketio::asynchronous::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use support::weights_server::WeightsServer;
+use support::*;
+use tokio::sync::mpsc;
+
+/// Stand-in for the LaMa runtime: returns its input.
+struct Identity;
+
+impl InpaintModel for Identity {
+    fn name(&self) -> &str {
+        "lama"
+    }
+
+    fn forward(
+        &mut self,
+        image: &RgbImage,
+        _mask: &GrayImage,
+        _config: &InpaintConfig,
+        _progress: &dyn Progress,
+    ) -> mend_models::Result<RgbImage> {
+        Ok(image.clone())
+    }
+}
+
+fn stand_in_loader(
+    entry: &CatalogueEntry,
+    maps: Vec<TensorMap>,
+) -> mend_models::Result<Box<dyn InpaintModel>> {
+    assert_eq!(entry.name, "lama");
+    let [map] = maps.as_slice() else {
+        return Err(mend_models::Error::InvalidWeights(
+            "one file expected".into(),
+        ));
+    };
+    let w = map
+        .get("model.generator.model.1.ffc.convl2l.weight")
+        .ok_or_else(|| mend_models::Error::InvalidWeights("not a LaMa state dict".into()))?;
+    assert_eq!(w.shape, vec![8, 4, 7, 7]);
+    Ok(Box::new(Identity))
+}
+
+fn fixture_bytes() -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../models/tests/fixtures/torchscript/tiny-lama.pt"),
+    )
+    .unwrap()
+}
+
+async fn model_infos(s: &TestServer) -> Vec<Value> {
+    let cfg: Value = s
+        .client
+        .get(s.at("/api/v1/server-config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    cfg["modelInfos"].as_array().unwrap().clone()
+}
+
+async fn socket_events(url: &str) -> (Client, mpsc::UnboundedReceiver<Value>) {
+    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    let client = ClientBuilder::new(url.to_owned())
+        .namespace("/")
+        .on("model_download", move |payload: Payload, _: Client| {
+            let tx = tx.clone();
+            async move {
+                if let Payload::Text(values) = payload
+                    && let Some(v) = values.into_iter().next()
+                {
+                    let _ = tx.send(v);
+                }
+            }
+            .boxed()
+        })
+        .connect()
+        .await
+        .expect("socket.io connects");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (client, rx)
+}
+
+#[tokio::test]
+async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() {
+    factory::register_loader("lama", stand_in_loader).unwrap();
+    let weights = WeightsServer::start(fixture_bytes(), 0).await;
+    let md5 = md5_bytes(&weights.file);
+    let url = weights.at("/slow/big-lama.pt");
+    let s = TestServer::start_with(|c| {
+        c.model_files.insert(
+            "LAMA".into(),
+            ModelFileOverride {
+                url: Some(url.clone()),
+                md5: Some(md5.clone()),
+            },
+        );
+    })
+    .await;
+    let target = s.data_dir.join("models/torch/hub/checkpoints/big-lama.pt");
+
+    // Before: lama is listed as needing a download, unsupported models are not listed.
+    let infos = model_infos(&s).await;
+    let names: Vec<&str> = infos.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["lama", "cv2"]);
+    assert_eq!(infos[0]["mend_state"], "needs_download");
+    assert_eq!(infos[0]["mend_download_bytes"], 205_000_000);
+    assert_eq!(infos[1]["mend_state"], "ready");
+    assert!(infos[1].get("mend_download_bytes").is_none());
+    assert_eq!(infos[0]["model_type"], "inpaint", "IOPaint's fields stay");
+
+    let (socket, mut events) = socket_events(&s.url).await;
+    let switch = {
+        let client = s.client.clone();
+        let at = s.at("/api/v1/model");
+        tokio::spawn(async move {
+            client
+                .post(at)
+                .json(&json!({"name": "lama"}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // While the download runs (~0.3 s at 8 KiB / 20 ms), the server keeps answering, and a
+    // second switch to the same model is refused instead of downloading twice.
+    let first = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("a model_download event")
+        .unwrap();
+    assert_eq!(first["model"], "lama");
+    assert_eq!(first["file"], "big-lama.pt");
+    let t = Instant::now();
+    let current: Value = s
+        .client
+        .get(s.at("/api/v1/model"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        current["name"], "cv2",
+        "still the old model while downloading"
+    );
+    assert!(t.elapsed() < Duration::from_millis(500));
+    let second = s.post_json("/api/v1/model", &json!({"name": "lama"})).await;
+    assert_eq!(second.status(), 409);
+
+    let res = switch.await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"], "lama");
+    assert!(target.is_file());
+    // The converted archive is cached as safetensors beside it for the next load.
+    let cached = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with(".safetensors"));
+    assert!(cached);
+
+    // Progress events: increasing, ending with the complete file.
+    let mut all = vec![first];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !all.last().is_some_and(|e| e["done"] == true) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(e)) => all.push(e),
+            _ => break,
+        }
+    }
+    let last = all.last().unwrap();
+    assert_eq!(last["done"], true, "{all:?}");
+    assert_eq!(last["downloaded"], weights.file.len());
+    assert_eq!(last["total"], weights.file.len());
+    let sizes: Vec<u64> = all
+        .iter()
+        .map(|e| e["downloaded"].as_u64().unwrap())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "{sizes:?}");
+
+    // Now ready, and inpainting runs on the new model.
+    let infos = model_infos(&s).await;
+    assert_eq!(infos[0]["mend_state"], "ready");
+    let img = photo(32, 32);
+    let res = s
+        .post_json(
+            "/api/v1/inpaint",
+            &json!({
+                "image": data_url("image/png", &encode_rgb(&img, image::ImageFormat::Png)),
+                "mask": data_url("image/png", &encode_gray_png(&rect_mask(32, 32, 4, 4, 20, 20))),
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let _ = socket.disconnect().await;
+}
+
+#[tokio::test]
+async fn unsupported_and_offline_switches_fail_with_clear_json() {
+    let s = TestServer::start_with(|c| c.local_files_only = true).await;
+    // No runtime in this build: refused before any download.
+    let res = s
+        .post_json("/api/v1/model", &json!({"name": "migan"}))
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "ModelUnavailable");
+    assert!(body["errors"].as_str().unwrap().contains("migan"));
+
+    // Supported (the stand-in loader) but weights missing and --local-files-only.
+    factory::register_loader("lama", stand_in_loader).unwrap();
+    let res = s.post_json("/api/v1/model", &json!({"name": "lama"})).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "WeightsMissing");
+    let errors = body["errors"].as_str().unwrap();
+    assert!(errors.contains("big-lama.pt"), "{errors}");
+    assert!(errors.contains("mend download lama"), "{errors}");
+    let current: Value = s
+        .client
+        .get(s.at("/api/v1/model"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["name"], "cv2");
+}
