@@ -1123,7 +1123,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Switches the model; queued inpaints finish on the previous one first. */
+        /**
+         * Switches the model, downloading its weights first when missing; queued inpaints finish on
+         *     the previous one first.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1154,8 +1157,26 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description Model not available in this build */
+                /** @description Its weights are being downloaded by another request */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Model not available in this build, or weights missing with --local-files-only */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Downloading its weights failed (network, HTTP status, md5) */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2657,6 +2678,13 @@ export interface components {
             controlnets: string[];
             /** @description Single-file diffusers checkpoint. */
             is_single_file_diffusers: boolean;
+            /**
+             * Format: int64
+             * @description mend only: approximate bytes to download before the model can load, when known.
+             */
+            mend_download_bytes?: number | null;
+            /** @description mend only (in server-config listings): `ready` or `needs_download`. */
+            mend_state?: string | null;
             /** @description `inpaint` for erase models. */
             model_type: string;
             /** @description Model id. */
