@@ -53,11 +53,17 @@ async fn sigkill_during_a_call_leaves_no_stuck_reservation() {
         if s["reserved"]["session"].as_f64().unwrap() > 0.0 && provider.calls() == 1 {
             break;
         }
-        assert!(Instant::now() < deadline, "the call never reached the provider: {s}");
+        assert!(
+            Instant::now() < deadline,
+            "the call never reached the provider: {s}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     server.kill9();
-    assert!(call.await.unwrap().is_err(), "the killed server cannot have answered");
+    assert!(
+        call.await.unwrap().is_err(),
+        "the killed server cannot have answered"
+    );
 
     let server = MendProcess::start(&data, &log, &args).await;
     let s: Value = get_json(&client, &server.at("/api/v1/budget?session_id=victim")).await;
