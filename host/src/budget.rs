@@ -30,6 +30,7 @@ pub use dedupe::{DedupeInput, dedupe_key};
 use crate::storage::Store;
 use crate::storage::budget::{
     CapKind, DedupeRecord, LedgerEntry, ReserveOutcome, ReserveRequest, Totals, micros_to_usd,
+    over_cap,
 };
 use crate::{Error, Result};
 
@@ -204,38 +205,22 @@ impl Guard {
         let config = self.config()?;
         let now = self.now_ms();
         let totals = self.store.budget_totals(session, now)?;
-        let caps = config.caps();
-        let checks = [
-            (
-                CapKind::Daily,
-                caps.daily,
-                totals.spent.day,
-                totals.reserved.day,
-            ),
-            (
-                CapKind::Monthly,
-                caps.monthly,
-                totals.spent.month,
-                totals.reserved.month,
-            ),
-            (
-                CapKind::Session,
-                caps.session,
-                totals.spent.session,
-                totals.reserved.session,
-            ),
-        ];
-        let blocked_by = checks
-            .into_iter()
-            .find_map(|(cap, limit, spent, reserved)| {
-                (limit != 0 && spent + reserved + estimate.micros > limit).then(|| BlockedBy {
-                    cap,
-                    limit_usd: micros_to_usd(limit),
-                    spent_usd: micros_to_usd(spent),
-                    reserved_usd: micros_to_usd(reserved),
-                    estimate_usd: micros_to_usd(estimate.micros),
-                })
-            });
+        let blocked_by = match over_cap(config.caps(), &totals, estimate.micros) {
+            Some(ReserveOutcome::OverCap {
+                cap,
+                limit,
+                spent,
+                reserved,
+                estimate,
+            }) => Some(BlockedBy {
+                cap,
+                limit_usd: micros_to_usd(limit),
+                spent_usd: micros_to_usd(spent),
+                reserved_usd: micros_to_usd(reserved),
+                estimate_usd: micros_to_usd(estimate),
+            }),
+            _ => None,
+        };
         let retry_after_secs = self.store.budget_last_call(session)?.and_then(|last| {
             let wait = (config.min_interval_secs as i64 * 1000) - (now - last);
             (wait > 0).then(|| (wait as u64).div_ceil(1000))

@@ -181,24 +181,16 @@ impl Cloud {
                 reserved_usd: b.reserved_usd,
                 estimate_usd: b.estimate_usd,
             };
-            let now = now_ms();
-            self.jobs
-                .create_record(Job {
-                    id: new_id(),
-                    state: JobState::BlockedBudget,
-                    kind: format!("cloud_{}", operation.as_str()),
-                    model: estimate.model.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    progress: 0.0,
-                    error: Some(err.to_string()),
-                    history_id: None,
-                    width: job_size.0,
-                    height: job_size.1,
-                    provider: Some(PROVIDER_NAME.to_owned()),
-                    cost_usd: Some(0.0),
-                })
-                .await?;
+            let mut job = cloud_job(
+                &new_id(),
+                operation,
+                &estimate.model,
+                job_size,
+                JobState::BlockedBudget,
+                0.0,
+            );
+            job.error = Some(err.to_string());
+            self.jobs.create_record(job).await?;
             return Err(err);
         }
         if let Some(secs) = report.retry_after_secs {
@@ -271,7 +263,7 @@ impl Cloud {
         key: String,
         finish: Finish,
     ) -> Result<CloudResult> {
-        let call = provider_call(&req, &estimate);
+        let call = provider_call(&req);
         let cancelled = Arc::new(Notify::new());
         if let Ok(mut active) = self.active.lock() {
             active.insert(id.clone(), Arc::clone(&cancelled));
@@ -397,22 +389,41 @@ impl Cloud {
         estimate: &Estimate,
         state: JobState,
     ) -> Job {
-        let now = now_ms();
-        Job {
-            id: id.to_owned(),
+        cloud_job(
+            id,
+            req.operation,
+            &req.model,
+            req.job_size,
             state,
-            kind: format!("cloud_{}", req.operation.as_str()),
-            model: req.model.clone(),
-            created_at: now,
-            updated_at: now,
-            progress: 0.0,
-            error: None,
-            history_id: None,
-            width: req.job_size.0,
-            height: req.job_size.1,
-            provider: Some(PROVIDER_NAME.to_owned()),
-            cost_usd: Some(micros_to_usd(estimate.micros)),
-        }
+            micros_to_usd(estimate.micros),
+        )
+    }
+}
+
+/// A cloud job record in `state` with its provider and cost.
+fn cloud_job(
+    id: &str,
+    operation: Operation,
+    model: &str,
+    size: (u32, u32),
+    state: JobState,
+    cost_usd: f64,
+) -> Job {
+    let now = now_ms();
+    Job {
+        id: id.to_owned(),
+        state,
+        kind: format!("cloud_{}", operation.as_str()),
+        model: model.to_owned(),
+        created_at: now,
+        updated_at: now,
+        progress: 0.0,
+        error: None,
+        history_id: None,
+        width: size.0,
+        height: size.1,
+        provider: Some(PROVIDER_NAME.to_owned()),
+        cost_usd: Some(cost_usd),
     }
 }
 
@@ -431,7 +442,7 @@ fn request_key(req: &CloudRequest) -> String {
     })
 }
 
-fn provider_call(req: &CloudRequest, estimate: &Estimate) -> ProviderCall {
+fn provider_call(req: &CloudRequest) -> ProviderCall {
     let common = CommonFields {
         model: req.model.clone(),
         prompt: req.prompt.clone(),
@@ -441,7 +452,6 @@ fn provider_call(req: &CloudRequest, estimate: &Estimate) -> ProviderCall {
         quality: req.quality.clone(),
         extra: req.extra.clone(),
     };
-    let _ = estimate;
     match req.operation {
         Operation::Edit => ProviderCall::Edit {
             images: req.images.clone(),

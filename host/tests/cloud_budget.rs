@@ -18,6 +18,7 @@ use mend::budget::ManualClock;
 use mend::providers::ApiKey;
 use serde_json::{Value, json};
 use support::fake_provider::FakeProvider;
+use support::process::get_json;
 use support::*;
 
 const KEY: &str = "sk-test-SECRET-0123456789";
@@ -58,15 +59,11 @@ fn edit_body(prompt: &str, session: &str) -> Value {
 }
 
 async fn status(server: &TestServer, session: &str) -> Value {
-    server
-        .client
-        .get(server.at(&format!("/api/v1/budget?session_id={session}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get_json(
+        &server.client,
+        &server.at(&format!("/api/v1/budget?session_id={session}")),
+    )
+    .await
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -139,15 +136,11 @@ async fn edit_composites_inside_the_mask_and_settles_the_reported_usage() {
 
     // The job carries provider and cost; the result is in history.
     let job_id = headers["x-mend-job-id"].to_str().unwrap();
-    let job: Value = server
-        .client
-        .get(server.at(&format!("/api/v1/jobs/{job_id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let job: Value = get_json(
+        &server.client,
+        &server.at(&format!("/api/v1/jobs/{job_id}")),
+    )
+    .await;
     assert_eq!(job["state"], "succeeded");
     assert_eq!(job["provider"], "openai");
     assert_eq!(job["kind"], "cloud_edit");
@@ -161,15 +154,7 @@ async fn edit_composites_inside_the_mask_and_settles_the_reported_usage() {
         .unwrap();
     assert_eq!(stored.status(), 200);
 
-    let ledger: Value = server
-        .client
-        .get(server.at("/api/v1/budget/ledger"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ledger: Value = get_json(&server.client, &server.at("/api/v1/budget/ledger")).await;
     assert_eq!(ledger.as_array().unwrap().len(), 1);
     assert_eq!(ledger[0]["kind"], "charge");
     assert_eq!(ledger[0]["estimate"], 27_000);
@@ -197,15 +182,7 @@ async fn identical_request_within_the_ttl_is_free() {
     let s = status(&server, "b").await;
     assert_eq!(s["spent"]["session"].as_f64().unwrap(), 0.0);
     assert!(close(s["spent"]["day"].as_f64().unwrap(), SETTLED));
-    let ledger: Value = server
-        .client
-        .get(server.at("/api/v1/budget/ledger"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ledger: Value = get_json(&server.client, &server.at("/api/v1/budget/ledger")).await;
     let kinds: Vec<&str> = ledger
         .as_array()
         .unwrap()
@@ -283,15 +260,11 @@ async fn cap_refusal_is_402_naming_the_cap_and_recorded_as_blocked_budget() {
     assert!(close(body["estimate_usd"].as_f64().unwrap(), ESTIMATE));
     assert!(body["detail"].as_str().unwrap().contains("session"));
     assert_eq!(provider.calls(), 1);
-    let jobs: Value = server
-        .client
-        .get(server.at("/api/v1/jobs?state=blocked_budget"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jobs: Value = get_json(
+        &server.client,
+        &server.at("/api/v1/jobs?state=blocked_budget"),
+    )
+    .await;
     assert_eq!(jobs["total"], 1);
     assert_eq!(jobs["items"][0]["model"], "gpt-image-1");
 }
@@ -403,15 +376,7 @@ async fn provider_5xx_is_retried_and_a_final_failure_costs_nothing() {
         "{s}"
     );
     assert_eq!(s["reserved"]["session"].as_f64().unwrap(), 0.0);
-    let failed: Value = server
-        .client
-        .get(server.at("/api/v1/jobs?state=failed"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let failed: Value = get_json(&server.client, &server.at("/api/v1/jobs?state=failed")).await;
     assert_eq!(failed["total"], 1);
 }
 
@@ -542,15 +507,7 @@ async fn unknown_models_sizes_and_bad_settings_are_refused() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    let models: Value = server
-        .client
-        .get(server.at("/api/v1/cloud/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models: Value = get_json(&server.client, &server.at("/api/v1/cloud/models")).await;
     let ids: Vec<&str> = models
         .as_array()
         .unwrap()

@@ -323,8 +323,9 @@ fn read_totals(
     })
 }
 
-/// The first non-zero cap that `estimate` would exceed, checked day, month, session.
-fn over_cap(caps: Caps, totals: &Totals, estimate: u64) -> Option<ReserveOutcome> {
+/// The first non-zero cap that `estimate` would exceed, checked day, month, session: the
+/// refusal [`Store::budget_reserve`] returns (and the guard's advisory check reports).
+pub fn over_cap(caps: Caps, totals: &Totals, estimate: u64) -> Option<ReserveOutcome> {
     let checks = [
         (
             CapKind::Daily,

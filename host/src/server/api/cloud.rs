@@ -16,6 +16,7 @@ use crate::budget::{Operation, find_model};
 use crate::cloud::{CloudRequest, Finish};
 use crate::imaging::{self, DecodedImage};
 use crate::providers::ProviderImage;
+use crate::server::api_v1::inpaint::decode_pair;
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::{AppState, blocking};
@@ -78,24 +79,11 @@ pub async fn edit(
     let keep_history = state.config.history;
     let (image_b64, mask_b64) = (req.image, req.mask);
     let (decoded, mask, input_bytes, binary_mask_png) = blocking(move || {
-        let (image_bytes, mask_bytes) = (
-            imaging::decode_payload(&image_b64)?,
-            imaging::decode_payload(&mask_b64)?,
-        );
-        let decoded = imaging::decode_image(&image_bytes, &limits)?;
-        let mut mask = imaging::decode_mask(&mask_bytes, &limits)?;
-        if decoded.rgb.dimensions() != mask.dimensions() {
-            return Err(Error::SizeMismatch {
-                image_w: decoded.rgb.width(),
-                image_h: decoded.rgb.height(),
-                mask_w: mask.width(),
-                mask_h: mask.height(),
-            });
-        }
-        mend_models::mask::binarize(&mut mask, 127);
+        let (decoded, mask, input) = decode_pair(&image_b64, &mask_b64, limits, true)?;
+        let input = input.ok_or_else(|| Error::Task("the input bytes were not kept".into()))?;
         // Identical edits are recognised from what the user sent, before any scaling.
         let mask_png = imaging::gray_png(&mask)?;
-        Ok((decoded, mask, image_bytes, mask_png))
+        Ok((decoded, mask, input, mask_png))
     })
     .await?;
     let (width, height) = decoded.rgb.dimensions();

@@ -115,7 +115,7 @@ fn settings_json(req: &InpaintRequest) -> serde_json::Value {
 
 /// Decodes image and mask, binarises the mask (> 127 → 255) and checks the sizes match.
 /// Also returns the image's bytes when `keep_input` (for history).
-fn decode_pair(
+pub(crate) fn decode_pair(
     image_b64: &str,
     mask_b64: &str,
     limits: imaging::Limits,

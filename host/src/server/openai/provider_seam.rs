@@ -141,8 +141,7 @@ async fn image_size(state: &AppState, upload: &Upload) -> OpenAiResult<(u32, u32
 }
 
 /// Provider images as an OpenAI answer.
-fn answer(result: CloudResult, size: Option<String>, usage_cost: bool) -> ImagesResponse {
-    let _ = usage_cost;
+fn answer(result: CloudResult, size: Option<String>) -> ImagesResponse {
     ImagesResponse {
         created: unix_now(),
         data: result
@@ -211,7 +210,7 @@ pub async fn run_provider_edit(
         dedupe_key: None,
     };
     let result = state.cloud.run(cloud, passthrough()).await?;
-    Ok(answer(result, request.size, true))
+    Ok(answer(result, request.size))
 }
 
 /// Runs a generation on provider model `model`, through the budget guard.
@@ -261,7 +260,7 @@ pub async fn run_provider_generation(
         dedupe_key: None,
     };
     let result = state.cloud.run(cloud, passthrough()).await?;
-    Ok(answer(result, request.size, true))
+    Ok(answer(result, request.size))
 }
 
 /// Runs a variation on provider model `model`, through the budget guard.
@@ -295,7 +294,7 @@ pub async fn run_provider_variation(
         dedupe_key: None,
     };
     let result = state.cloud.run(cloud, passthrough()).await?;
-    Ok(answer(result, request.size, true))
+    Ok(answer(result, request.size))
 }
 
 fn required_prompt(prompt: Option<&str>) -> OpenAiResult<String> {
