@@ -117,6 +117,12 @@ pub struct StartArgs {
     /// Deadline of one plugin call, in milliseconds (default 10000).
     #[arg(long, env = "MEND_PLUGIN_DEADLINE_MS")]
     pub plugin_deadline_ms: Option<u64>,
+    /// Folder of the on-disk cache of compiled plugins (default `<data-dir>/plugin-cache`).
+    #[arg(long, env = "MEND_PLUGIN_CACHE_DIR")]
+    pub plugin_cache_dir: Option<PathBuf>,
+    /// Compile plugins at every start instead of caching the compiled code on disk.
+    #[arg(long, env = "MEND_NO_PLUGIN_CACHE")]
+    pub no_plugin_cache: bool,
     /// Base URL of the OpenAI-compatible image provider for paid models (default OpenAI's).
     #[arg(long, env = "MEND_OPENAI_BASE_URL")]
     pub openai_base_url: Option<String>,
@@ -208,6 +214,8 @@ impl StartArgs {
             plugin_deadline_ms: self.plugin_deadline_ms.unwrap_or(base.plugin_deadline_ms),
             plugin_max_instances: base.plugin_max_instances,
             plugin_grants: base.plugin_grants,
+            plugin_cache: base.plugin_cache && !self.no_plugin_cache,
+            plugin_cache_dir: self.plugin_cache_dir.clone().or(base.plugin_cache_dir),
             cloud: crate::config::CloudConfig {
                 base_url: self.openai_base_url.clone().unwrap_or(base.cloud.base_url),
                 api_key: self.openai_api_key.clone().or(base.cloud.api_key),

@@ -133,6 +133,10 @@ pub struct Config {
     /// Capabilities granted per plugin id (e.g. `{ "my-plugin" = ["inference"] }`); plugins
     /// get nothing else.
     pub plugin_grants: BTreeMap<String, Vec<String>>,
+    /// Keep compiled plugins on disk so a restart loads them without recompiling.
+    pub plugin_cache: bool,
+    /// Folder of the on-disk compile cache; `<data_dir>/plugin-cache` when unset.
+    pub plugin_cache_dir: Option<PathBuf>,
     /// The external image provider for paid models (`[cloud]` in the TOML file).
     pub cloud: CloudConfig,
     /// Budget caps for paid models (`[budget]`); the values set through the API win once set.
@@ -248,6 +252,8 @@ impl Default for Config {
             plugin_deadline_ms: DEFAULT_PLUGIN_DEADLINE_MS,
             plugin_max_instances: DEFAULT_PLUGIN_MAX_INSTANCES,
             plugin_grants: BTreeMap::new(),
+            plugin_cache: true,
+            plugin_cache_dir: None,
             cloud: CloudConfig::default(),
             budget: crate::budget::BudgetConfig::default(),
             openai_api_keys: ApiKeys::default(),
@@ -312,6 +318,16 @@ impl Config {
         self.plugins_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("plugins"))
+    }
+
+    /// The on-disk compile cache folder, or `None` when the cache is off: `plugin_cache_dir`,
+    /// or `<data_dir>/plugin-cache`.
+    pub fn plugin_cache_dir(&self) -> Option<PathBuf> {
+        self.plugin_cache.then(|| {
+            self.plugin_cache_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("plugin-cache"))
+        })
     }
 
     /// Whether `--input` is a folder, which enables the file manager routes.

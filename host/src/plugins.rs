@@ -17,6 +17,8 @@
 //! - [`capabilities`]: deny-by-default grants, checked at load and at call time.
 //! - [`images`]: size checks and conversions at the boundary.
 //! - [`manifest`]: the validated manifest and typed parameters.
+//! - [`compile_cache`]: compiled components on disk (wasmtime's cache), so a restart does
+//!   not recompile.
 //! - [`loader`]: header/version check, compile with an artifact cache, world detection,
 //!   validation.
 //! - [`call`]: one call in a fresh store; traps become readable errors.
@@ -28,6 +30,7 @@
 pub mod call;
 pub mod capabilities;
 pub mod capture;
+pub mod compile_cache;
 pub mod images;
 pub mod imports;
 pub mod limits;
@@ -41,6 +44,7 @@ pub mod watcher;
 pub mod wit;
 
 pub use call::CallOptions;
+pub use compile_cache::{CacheStats, CompileCache, CompileSource};
 pub use loader::{LoadedPlugin, Loader};
 pub use manifest::{Manifest, PluginKind};
 pub use registry::{PluginListing, Plugins};

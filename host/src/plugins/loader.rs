@@ -3,13 +3,13 @@
 //! instantiate it once and validate its manifest. Only a plugin that passed all of this is
 //! handed to the registry.
 //!
-//! ## Artifact cache
-//! Compiled components are cached in memory, keyed by the SHA-256 of the component bytes,
-//! the wasmtime version and the engine's compilation settings. The cache is not written to
-//! `<data_dir>/plugin-cache/`: loading a serialized artifact takes
-//! `unsafe { Component::deserialize_file }`, and the workspace forbids `unsafe_code` (a
-//! `forbid` cannot be re-allowed locally). Re-compiling after a restart costs a few hundred
-//! milliseconds per plugin; a replaced-then-restored file or a re-upload hits the cache.
+//! ## Artifact caches
+//! Two levels. In memory, compiled components are kept by the SHA-256 of the component
+//! bytes, mend's version and the engine's compilation settings, so a re-upload or a
+//! replaced-then-restored file is not compiled again. On disk (when the runtime has a
+//! [`CompileCache`](super::compile_cache::CompileCache)), wasmtime's cache keeps the compiled
+//! code across restarts, keyed by the component bytes, the wasmtime version and the engine
+//! settings. Each load records where its code came from ([`CompileSource`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,7 @@ use wasmtime::wasmparser::{Encoding, Parser, Payload};
 
 use super::call::{self, CallOptions, WorldPre};
 use super::capabilities::{CapabilityGranter, Granted};
+use super::compile_cache::CompileSource;
 use super::manifest::{Manifest, PluginKind};
 use super::runtime::Runtime;
 use super::wit::{self, ApiVersion, latest};
@@ -50,6 +51,8 @@ pub struct LoadedPlugin {
     pub loaded_at: SystemTime,
     /// For model adapters: `describe-model`, as JSON.
     pub model: Option<serde_json::Value>,
+    /// Where its compiled code came from.
+    pub compile: CompileSource,
     pub(super) id: Arc<str>,
     pub(super) pre: WorldPre,
     pub(super) runtime: Runtime,
@@ -124,21 +127,25 @@ impl Loader {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         let key = self.cache_key(bytes);
         let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
-        let component = match cached {
-            Some(c) => c,
+        let (component, compile) = match cached {
+            Some(c) => (c, CompileSource::MemoryCache),
             None => {
                 check_header(bytes).map_err(invalid)?;
+                // Loads are serialised by the registry, so the counters' change is this load's.
+                let before = self.runtime.disk_cache_stats();
                 let c = Component::from_binary(self.runtime.engine(), bytes)
                     .map_err(|e| invalid(format!("does not compile: {e:#}")))?;
+                let source = before.source_since(self.runtime.disk_cache_stats());
                 if let Ok(mut cache) = self.cache.lock() {
                     if cache.len() >= CACHE_ENTRIES {
                         cache.clear();
                     }
                     cache.insert(key, c.clone());
                 }
-                c
+                (c, source)
             }
         };
+        tracing::debug!(plugin = origin, source = ?compile, "plugin code ready");
         let instance_pre = self
             .runtime
             .linker()
@@ -167,6 +174,7 @@ impl Loader {
             granted,
             loaded_at: SystemTime::now(),
             model,
+            compile,
             pre,
             runtime: self.runtime.clone(),
             max_pixels: self.max_pixels,

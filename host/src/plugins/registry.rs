@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 
 use super::call::CallOptions;
 use super::capabilities::CapabilityGranter;
+use super::compile_cache::CompileSource;
 use super::loader::{LoadedPlugin, Loader, MAX_COMPONENT_BYTES};
 use super::manifest::{self, Manifest, PluginKind};
 use super::runtime::{Runtime, RuntimeLimits};
@@ -63,6 +64,8 @@ pub struct PluginListing {
     /// For model adapters, the model it describes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<Value>,
+    /// Where its compiled code came from at load: `compiled`, `disk-cache` or `memory-cache`.
+    pub compile: CompileSource,
 }
 
 /// A file in the plugins folder that failed to load.
@@ -117,7 +120,8 @@ impl Plugins {
     /// (tests and benches); [`Plugins::start`] does both.
     pub fn new(config: &Config, events: EventBus, store: Option<Store>) -> Result<Self> {
         let limits = RuntimeLimits::from_config(config);
-        let runtime = Runtime::new(limits).map_err(Error::Config)?;
+        let cache_dir = config.plugin_cache_dir();
+        let runtime = Runtime::with_cache(limits, cache_dir.as_deref()).map_err(Error::Config)?;
         let granter = CapabilityGranter::new(config.plugin_grants.clone());
         Ok(Self {
             inner: Arc::new(Inner {
@@ -230,7 +234,10 @@ impl Plugins {
             return Ok(id);
         }
         match self.validate(Arc::new(bytes), name.clone()).await {
-            Ok(plugin) => self.insert(plugin, path),
+            Ok(plugin) => {
+                tracing::info!(file = %name, plugin = plugin.id(), compile = ?plugin.compile, "plugin loaded");
+                self.insert(plugin, path)
+            }
             Err(e) => {
                 self.record_failure(&name, &e);
                 Err(e)
@@ -376,6 +383,7 @@ impl Plugins {
                     .map(|d| d.as_secs())
                     .unwrap_or(0),
                 model: e.plugin.model.clone(),
+                compile: e.plugin.compile,
             })
             .collect()
     }

@@ -1,14 +1,17 @@
 //! The process-wide plugin engine: one [`wasmtime::Engine`] (component model, epoch
 //! interruption, pooling allocator sized from the configuration), a ticker thread bumping the
 //! epoch every [`EPOCH_TICK`], and one [`Linker`] holding WASI p2 and mend's host imports,
-//! shared by every plugin. Each call gets its own [`Store`] (see `call`).
+//! shared by every plugin. Each call gets its own [`Store`] (see `call`). Compiled code can
+//! be kept on disk across restarts (see `compile_cache`).
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use super::compile_cache::{CacheStats, CompileCache};
 use super::limits;
 use super::state::HostState;
 use super::wit::latest;
@@ -61,6 +64,7 @@ struct Inner {
     linker: Linker<HostState>,
     limits: RuntimeLimits,
     config_hash: u64,
+    disk_cache: Option<CompileCache>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -72,8 +76,15 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// Builds the engine and linker and starts the epoch ticker.
+    /// Builds the engine and linker and starts the epoch ticker, without an on-disk cache.
     pub fn new(limits: RuntimeLimits) -> Result<Self, String> {
+        Self::with_cache(limits, None)
+    }
+
+    /// Like [`Runtime::new`], with compiled components cached on disk in `cache_dir` (see
+    /// `compile_cache`).
+    pub fn with_cache(limits: RuntimeLimits, cache_dir: Option<&Path>) -> Result<Self, String> {
+        let disk_cache = cache_dir.map(CompileCache::open).transpose()?;
         let slots = limits.max_instances.saturating_add(LOAD_SLOTS);
         let per_component = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let mut pool = PoolingAllocationConfig::default();
@@ -90,7 +101,8 @@ impl Runtime {
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            .cache(disk_cache.as_ref().map(CompileCache::wasmtime));
         let engine = Engine::new(&config).map_err(|e| format!("plugin engine: {e:#}"))?;
 
         let mut linker = Linker::<HostState>::new(&engine);
@@ -115,6 +127,7 @@ impl Runtime {
                 linker,
                 limits,
                 config_hash,
+                disk_cache,
             }),
         })
     }
@@ -132,6 +145,18 @@ impl Runtime {
     /// The limits.
     pub fn limits(&self) -> RuntimeLimits {
         self.inner.limits
+    }
+
+    /// The on-disk compile cache, when on.
+    pub fn disk_cache(&self) -> Option<&CompileCache> {
+        self.inner.disk_cache.as_ref()
+    }
+
+    /// Hit/miss counts of the on-disk cache (zero when it is off).
+    pub fn disk_cache_stats(&self) -> CacheStats {
+        self.disk_cache()
+            .map(CompileCache::stats)
+            .unwrap_or_default()
     }
 
     /// A hash of the engine's compilation settings (part of the artifact cache key).

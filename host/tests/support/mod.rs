@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
+pub mod components;
 pub mod fake_provider;
 pub mod process;
 pub mod weights_server;
