@@ -23,6 +23,7 @@ import { DISC, H, W, photoPng } from './photo.mjs';
 import { startMend } from './server.mjs';
 import { startFakeProvider } from './fake-provider.mjs';
 import { mockCloud } from './cloud-mock.mjs';
+import { maskGeneratorTests } from './mask-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webApp = path.join(here, '..');
@@ -482,6 +483,8 @@ await test('light theme at 1280×720', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth || document.documentElement.scrollHeight > window.innerHeight);
   assert(!overflow, 'the page overflows 1280×720');
 });
+
+await maskGeneratorTests({ test, assert, page, photo, W, H, DISC, shot, waitResults });
 
 await test('no console errors, no unexpected HTTP errors', async () => {
   assert(consoleErrors.length === 0, `console errors:\n${consoleErrors.join('\n')}`);

@@ -1,11 +1,13 @@
 // The editing surface: the current image with the mask overlay, zoom (wheel), pan (space-drag or
 // middle button), brush/eraser painting and the before/after compare slider.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { pickAt } from '../actions/maskGenerator';
 import { runEdit } from '../actions/run';
 import { drawStroke, renderMask } from '../lib/image';
 import type { MaskOp } from '../lib/stack';
 import { currentStep, useEditor } from '../state/editor';
 import { useSettings } from '../state/settings';
+import { useMaskPick } from '../state/maskPick';
 import { useUi } from '../state/ui';
 import { fitView, zoomAt } from '../lib/view';
 import { DropHint } from './DropHint';
@@ -22,6 +24,7 @@ export function Canvas() {
   const compare = useUi((s) => s.compare);
   const busy = useUi((s) => s.job !== null);
   const brushSize = useSettings((s) => s.brushSize);
+  const picking = useMaskPick((s) => s.pluginId !== null);
 
   const viewportRef = useRef<HTMLDivElement>(null);
   const maskRef = useRef<HTMLCanvasElement>(null);
@@ -111,6 +114,7 @@ export function Canvas() {
       return;
     }
     if (e.button !== 0 || compare || busy) return;
+    if (pickAt(toImage(e), e.altKey)) return; // a mask generator is armed: the click picks
     const size = useSettings.getState().brushSize / useUi.getState().view.scale;
     stroke.current = { type: 'stroke', mode: useUi.getState().tool, size, points: [toImage(e)] };
     const ctx = maskRef.current?.getContext('2d', { willReadFrequently: true });
@@ -146,11 +150,11 @@ export function Canvas() {
   };
 
   const transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
-  const showBrush = step && cursor && !panning && !compare;
+  const showBrush = step && cursor && !panning && !compare && !picking;
   return (
     <div
       ref={viewportRef}
-      className={`viewport${panning ? ' panning' : ''}${compare ? ' comparing' : ''}`}
+      className={`viewport${panning ? ' panning' : ''}${compare ? ' comparing' : ''}${picking ? ' picking' : ''}`}
       data-testid="viewport"
       role="application"
       aria-label="Image canvas: paint over what to remove"

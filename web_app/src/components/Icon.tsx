@@ -18,6 +18,7 @@ const PATHS = {
   cloud: 'M7 18h10a4 4 0 000-8 6 6 0 00-11.5 2A3 3 0 007 18z',
   chip: 'M7 7h10v10H7z M10 3v4 M14 3v4 M10 17v4 M14 17v4 M3 10h4 M3 14h4 M17 10h4 M17 14h4',
   upload: 'M12 20V9 M7 14l5-5 5 5 M5 4h14',
+  wand: 'M4 20L15 9 M15 4v2 M15 12v2 M11 8h2 M17 8h2 M18 5l-1 1 M18 11l-1-1',
 } as const;
 
 export type IconName = keyof typeof PATHS;

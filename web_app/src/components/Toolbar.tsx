@@ -7,6 +7,7 @@ import { useSettings } from '../state/settings';
 import { useUi } from '../state/ui';
 import { zoomAt } from '../lib/view';
 import { Icon } from './Icon';
+import { MaskGeneratorTool } from './MaskGeneratorTool';
 import { OpenButton } from './OpenButton';
 
 export function Toolbar() {
@@ -45,6 +46,7 @@ export function Toolbar() {
           <Icon name="erase" />
         </button>
       </div>
+      <MaskGeneratorTool />
       <label className="slider" title="Brush size ([ and ])">
         <span>Size</span>
         <input type="range" min={4} max={200} value={brushSize} onChange={(e) => set({ brushSize: Number(e.target.value) })} aria-label="Brush size" />

@@ -7,6 +7,7 @@ import { describe } from '../../api/client';
 import { configurePlugin, removePlugin, setPluginEnabled } from '../../api/plugins';
 import type { PluginListing } from '../../api/types';
 import { useEditor } from '../../state/editor';
+import { useMaskPick } from '../../state/maskPick';
 import { useSettings } from '../../state/settings';
 import { useUi } from '../../state/ui';
 import { Icon } from '../Icon';
@@ -68,6 +69,11 @@ export function PluginCard({ plugin }: { plugin: PluginListing }) {
             {isTool && (
               <button type="button" className="btn primary" disabled={!enabled || !hasImage || busy} onClick={() => void runTool(plugin)}>
                 <Icon name="run" /> Run
+              </button>
+            )}
+            {m.kind === 'mask-generator' && (
+              <button type="button" className="btn primary" disabled={!enabled || !hasImage} onClick={() => useMaskPick.getState().arm(plugin.id)} title="Then click on the image">
+                <Icon name="wand" /> Pick on image
               </button>
             )}
             {hooks.length > 0 && (
