@@ -31,7 +31,10 @@ fn main() {
         );
     }
     let _ = writeln!(src, "pub const KERNELS: usize = {n};");
-    let _ = write!(src, "pub static TABLE: [fn(&mut [u8], u32) -> u32; {n}] = [");
+    let _ = write!(
+        src,
+        "pub static TABLE: [fn(&mut [u8], u32) -> u32; {n}] = ["
+    );
     for i in 0..n {
         let _ = write!(src, "k{i},");
     }

@@ -12,10 +12,14 @@ struct Big;
 impl Processor for Big {
     fn manifest() -> Manifest {
         let max = i64::try_from(kernels::KERNELS).unwrap_or(i64::MAX) - 1;
-        Manifest::processor("bench-big", "Big component (bench)", env!("CARGO_PKG_VERSION"))
-            .with_hooks(Hooks::TOOL)
-            .with_description("Runs one of many generated kernels on the image.")
-            .with_param(ParamSpec::integer("kernel", "Kernel", 0..=max, 0))
+        Manifest::processor(
+            "bench-big",
+            "Big component (bench)",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .with_hooks(Hooks::TOOL)
+        .with_description("Runs one of many generated kernels on the image.")
+        .with_param(ParamSpec::integer("kernel", "Kernel", 0..=max, 0))
     }
 
     fn process(input: Frame, params: &Params) -> Result<Frame, PluginError> {
