@@ -8,13 +8,21 @@
 
 #![allow(unsafe_code)] // the canonical-ABI glue `generate!` emits, and the version stamp
 
-wit_bindgen::generate!({
-    path: "../../../wit/since_v0.1.0",
-    world: "mend:plugin/processor@0.1.0",
-    generate_all,
-});
+/// The generated bindings (their style is wit-bindgen's, not ours).
+#[allow(clippy::all)]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit/since_v0.1.0",
+        world: "mend:plugin/processor@0.1.0",
+        generate_all,
+    });
+}
 
-use mend::plugin::types::{Hooks, IntegerRange, ParamKind, ParamSpec, ParamValue, PluginKind};
+use bindings::mend::plugin::host::{LogLevel, log};
+use bindings::mend::plugin::types::{
+    Hooks, IntegerRange, Manifest, Param, ParamKind, ParamSpec, ParamValue, PluginError, PluginKind,
+};
+use bindings::{Frame, Guest};
 
 /// The version this fixture targets, stamped like the SDK does (UTF-8 text).
 // SAFETY: a custom section holds nothing the program reads or the linker lays out with code.
@@ -60,7 +68,7 @@ impl Guest for Fixture {
             })
             .unwrap_or(Ok(1))
             .map_err(|()| PluginError::InvalidParams("offset must be 0..=255".to_owned()))?;
-        mend::plugin::host::log(mend::plugin::host::LogLevel::Debug, "wit 0.1.0 fixture");
+        log(LogLevel::Debug, "wit 0.1.0 fixture");
         let image = input.image.map(|mut image| {
             for px in image.pixels.chunks_exact_mut(4) {
                 for c in &mut px[..3] {
@@ -79,4 +87,4 @@ impl Guest for Fixture {
     }
 }
 
-export!(Fixture);
+bindings::export!(Fixture with_types_in bindings);
