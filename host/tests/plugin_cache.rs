@@ -1,7 +1,8 @@
 //! The on-disk compile cache: a second start of the server loads a known component from the
 //! cache instead of compiling it (the listing's `compile` field and the cache's hit/miss
-//! counters say which happened), a changed component is compiled again, and
-//! `plugin_cache = false` keeps nothing on disk.
+//! counters say which happened), a changed component is compiled again,
+//! `plugin_cache = false` keeps nothing on disk, and an unusable cache folder only turns the
+//! cache off.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -93,7 +94,22 @@ async fn turned_off_it_compiles_every_time_and_writes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_default_cache_dir_is_under_the_data_dir() {
+async fn an_unusable_cache_dir_turns_the_cache_off_not_the_plugins() {
+    let Some(noop) = component("test/noop.wasm") else {
+        return;
+    };
+    let dir = support::temp_dir("plugin-cache-bad");
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let cfg = config(&dir, Some(file.join("cache")));
+    let (source, stats) = load_fresh(&cfg, &noop).await;
+    assert_eq!(source, CompileSource::Compiled);
+    assert_eq!(stats, CacheStats::default());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_default_cache_dir_is_under_the_data_dir() {
     let cfg = Config {
         data_dir: PathBuf::from("/srv/mend"),
         ..Config::default()

@@ -82,9 +82,15 @@ impl Runtime {
     }
 
     /// Like [`Runtime::new`], with compiled components cached on disk in `cache_dir` (see
-    /// `compile_cache`).
+    /// `compile_cache`); when that folder cannot be used the cache is off (logged).
     pub fn with_cache(limits: RuntimeLimits, cache_dir: Option<&Path>) -> Result<Self, String> {
-        let disk_cache = cache_dir.map(CompileCache::open).transpose()?;
+        // A cache folder that cannot be created (read-only disk, bad path) costs start-up time,
+        // not plugins: warn and compile every time.
+        let disk_cache = cache_dir.and_then(|dir| {
+            CompileCache::open(dir)
+                .inspect_err(|e| tracing::warn!(error = %e, "plugin compile cache off"))
+                .ok()
+        });
         let slots = limits.max_instances.saturating_add(LOAD_SLOTS);
         let per_component = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let mut pool = PoolingAllocationConfig::default();
