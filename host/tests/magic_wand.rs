@@ -209,7 +209,9 @@ async fn runs_through_the_http_routes() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p["name"] == "magic-wand" && p["support_gen_mask"] == true),
+            .any(|p| p["name"] == "magic-wand"
+                && p["support_gen_mask"] == true
+                && p["mend_params"][0]["name"] == "tolerance"),
         "{config}"
     );
 

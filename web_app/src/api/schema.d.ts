@@ -2837,6 +2837,11 @@ export interface components {
         };
         /** @description One enabled plugin as IOPaint lists it. */
         PluginInfo: {
+            /**
+             * @description mend: the plugin's parameters, as its manifest declares them (`name`, `label`,
+             *     `description`, `kind`, `range`, `options`, `default`; see `GET /api/v1/plugins`).
+             */
+            mend_params?: Record<string, never>[];
             /** @description Plugin name. */
             name: string;
             /** @description Has an image output (`run_plugin_gen_image`). */

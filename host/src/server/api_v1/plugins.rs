@@ -25,7 +25,7 @@ fn plugin_not_found(name: &str) -> ApiError {
     )
 }
 
-/// Enabled plugins as IOPaint's `server-config` lists them.
+/// Enabled plugins as IOPaint's `server-config` lists them, plus their parameters (`mend_params`).
 pub fn enabled_plugins(state: &AppState) -> Vec<PluginInfo> {
     state
         .plugins
@@ -33,6 +33,17 @@ pub fn enabled_plugins(state: &AppState) -> Vec<PluginInfo> {
         .into_iter()
         .filter(|(_, _, kind)| *kind != PluginKind::ModelAdapter)
         .map(|(id, _, kind)| PluginInfo {
+            mend_params: state
+                .plugins
+                .get(&id)
+                .map(|p| {
+                    p.manifest
+                        .params
+                        .iter()
+                        .filter_map(|spec| serde_json::to_value(spec).ok())
+                        .collect()
+                })
+                .unwrap_or_default(),
             name: id,
             support_gen_image: kind == PluginKind::Processor,
             support_gen_mask: kind == PluginKind::MaskGenerator,

@@ -293,6 +293,11 @@ pub struct PluginInfo {
     pub support_gen_image: bool,
     /// Has a mask output (`run_plugin_gen_mask`).
     pub support_gen_mask: bool,
+    /// mend: the plugin's parameters, as its manifest declares them (`name`, `label`,
+    /// `description`, `kind`, `range`, `options`, `default`; see `GET /api/v1/plugins`).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub mend_params: Vec<serde_json::Value>,
 }
 
 /// IOPaint's `ServerConfigResponse`, plus mend's own fields (`mendVersion`, `device`, limits).
