@@ -110,10 +110,12 @@ pub fn select(view: &View<'_>, seeds: &[Seed], options: &Options) -> Vec<u8> {
     mask
 }
 
-/// Dilates `mask` by a disc of `radius` pixels: a pixel is set when a set pixel lies within
-/// Euclidean distance `radius`. Exact squared distances per row band, O(n · radius).
+/// Dilates `mask` (`width * height` bytes) by a disc of `radius` pixels: a pixel is set when a
+/// set pixel lies within Euclidean distance `radius`. A row pass finds the horizontal distance
+/// to the nearest set pixel, a column pass checks the rows within `radius`: O(n · radius).
 pub fn grow(mask: &mut [u8], width: usize, height: usize, radius: u32) {
-    if radius == 0 || width == 0 || height == 0 {
+    // A buffer that is not `width * height` is left alone rather than indexed out of bounds.
+    if radius == 0 || width == 0 || height == 0 || mask.len() != width * height {
         return;
     }
     let r = radius as usize;

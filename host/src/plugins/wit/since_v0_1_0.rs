@@ -1,7 +1,9 @@
-//! Bindings of `mend:plugin@0.1.0` (`wit/since_v0.1.0/`), one `bindgen!` per world. The
-//! shared interfaces (`types`, `host`, `inference`) are generated once, with the `processor`
-//! world, and reused by the other two through `with:`, so the host implements each import
-//! trait once.
+//! Bindings of `mend:plugin@0.1.0` (`wit/since_v0.1.0/`, released and frozen: see
+//! `wit/frozen.sha256`; the host must keep loading its components, which
+//! `host/tests/wit_versions.rs` checks with the `test/wit-v0_1_0` fixture), one `bindgen!` per
+//! world. The shared interfaces (`types`, `host`, `inference`) are generated once, with the
+//! `processor` world, and reused by the other two through `with:`, so the host implements
+//! each import trait once.
 //!
 //! Imports are synchronous: plugin calls run on tokio's blocking pool (see
 //! `plugins::call`), never on an async worker thread.
