@@ -277,19 +277,19 @@ await test('cancel a running edit: DELETE names the edit\'s own job id', async (
   let sentId = null;
   await page.route(`${BASE}/api/v1/edit`, async (route) => {
     sentId = route.request().headers()['x-job-id'] ?? null;
+    cancelledJob = sentId; // the held request never reaches the server: its DELETE may 404
     await held;
     await route.continue().catch(() => undefined);
   });
   const deleted = page.waitForRequest((r) => r.method() === 'DELETE' && /\/api\/v1\/jobs\/[^/]+$/.test(new URL(r.url()).pathname));
   await paint([[100, 100], [180, 140]]);
   await page.getByRole('button', { name: 'Cancel' }).click({ timeout: 10000 });
-  const del = await deleted;
-  cancelledJob = new URL(del.url()).pathname.split('/').pop();
+  const deletedId = new URL((await deleted).url()).pathname.split('/').pop();
   await page.locator('.toast', { hasText: 'Cancelled' }).waitFor();
   release();
   await page.unroute(`${BASE}/api/v1/edit`);
   assert(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(sentId ?? ''), `X-Job-Id ${sentId}`);
-  assert(cancelledJob === sentId, `cancelled ${cancelledJob}, the edit was ${sentId}`);
+  assert(deletedId === sentId, `cancelled ${deletedId}, the edit was ${sentId}`);
   await page.keyboard.press('Escape'); // clears the mask left by the cancelled edit
 });
 
