@@ -295,10 +295,10 @@ async fn the_client_chooses_the_job_id() {
 async fn delete_cancels_exactly_the_named_job() {
     let s = TestServer::start().await;
     // A slow first job keeps the worker busy, so the second one waits in the queue.
-    let side = 1200;
+    let side = 800;
     let slow_image = encode_rgb(&photo(side, side), ImageFormat::Png);
     let slow_mask = encode_gray_png(&rect_mask(side, side, 100, 100, side - 100, side - 100));
-    let slow_settings = json!({"cv2_radius": 12, "hd_strategy": "Original"}).to_string();
+    let slow_settings = json!({"cv2_radius": 10, "hd_strategy": "Original"}).to_string();
     let image = encode_rgb(&photo(64, 64), ImageFormat::Png);
     let mask = encode_gray_png(&rect_mask(64, 64, 4, 4, 30, 30));
 
