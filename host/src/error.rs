@@ -94,6 +94,9 @@ pub enum Error {
     /// The request conflicts with the resource's state (e.g. cancelling a finished job).
     #[error("{0}")]
     Conflict(String),
+    /// `POST /api/v1/edit` named an image (by SHA-256) the server does not hold (any more).
+    #[error("no kept image has SHA-256 {0}; send the image itself")]
+    ImageNotCached(String),
     /// A request that needs configuration the server was not started with.
     #[error("{0}")]
     NotConfigured(String),

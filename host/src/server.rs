@@ -7,6 +7,7 @@ pub mod api_v1;
 pub mod cors;
 pub mod error;
 pub mod extract;
+pub mod image_cache;
 pub mod lax;
 pub mod openai;
 pub mod openapi;

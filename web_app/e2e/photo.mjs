@@ -24,8 +24,18 @@ function chunk(type, data) {
   return Buffer.concat([len, body, crc]);
 }
 
-/** The photo as PNG bytes. */
-export function photoPng() {
+/**
+ * The photo as PNG bytes. `grain` adds deterministic per-pixel noise of ± that many levels, the
+ * way a camera's sensor does: a real photo's PNG is about ten times larger than the clean
+ * drawing's, which is what a client sends and the server decodes.
+ */
+export function photoPng({ grain = 0 } = {}) {
+  let seed = 12345;
+  const noise = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return grain ? Math.round(((seed >>> 16) / 65536 - 0.5) * 2 * grain) : 0;
+  };
+  const px = (v) => Math.max(0, Math.min(255, v + noise()));
   const stride = W * 3 + 1;
   const raw = Buffer.alloc(stride * H);
   for (let y = 0; y < H; y++) {
@@ -35,14 +45,14 @@ export function photoPng() {
       const horizon = H * 0.68 + 26 * Math.sin(x / 90) + 12 * Math.sin(x / 23 + 1);
       if (inDisc) {
         const shade = 1 - 0.35 * (((x - DISC.cx + 25) ** 2 + (y - DISC.cy + 25) ** 2) / (DISC.r * 1.4) ** 2);
-        raw.set([Math.round(225 * shade), Math.round(45 * shade), Math.round(40 * shade)], o);
+        raw.set([px(Math.round(225 * shade)), px(Math.round(45 * shade)), px(Math.round(40 * shade))], o);
       } else if (y > horizon) {
         const t = (y - horizon) / (H - horizon);
         const stripe = (Math.floor((x + y * 0.6) / 18) % 2) * 8;
-        raw.set([Math.round(70 + 40 * t) + stripe, Math.round(128 - 30 * t) + stripe, Math.round(64 - 20 * t)], o);
+        raw.set([px(Math.round(70 + 40 * t) + stripe), px(Math.round(128 - 30 * t) + stripe), px(Math.round(64 - 20 * t))], o);
       } else {
         const t = y / horizon;
-        raw.set([Math.round(110 + 110 * t), Math.round(160 + 60 * t), Math.round(230 - 10 * t)], o);
+        raw.set([px(Math.round(110 + 110 * t)), px(Math.round(160 + 60 * t)), px(Math.round(230 - 10 * t))], o);
       }
     }
   }

@@ -3,7 +3,8 @@
 // upload → brush → result differs inside the mask only, undo, model switch, plugin panel run,
 // history reopen, reload restores the session, cloud panel (mocked contract; plus the real
 // backend when the server has it), and no console errors. Prints the first-load JS size and
-// the stroke-end → result-on-screen time against the API time of the same requests.
+// the stroke-end → result-on-screen time against the API time of the same edits (timing.mjs),
+// on the clean test drawing and on a photo-like image; writes them to $OUT_DIR/timing.json.
 //
 //   node e2e/run.mjs
 //
@@ -11,7 +12,7 @@
 // ~/.cache/mend/target), PLUGINS_DIST (default $CARGO_TARGET_DIR/plugins/dist), E2E_WEB_DIR
 // (serve this folder with --web-dir instead of the embedded UI), OUT_DIR (artefacts, default
 // /tmp/mend-ui-e2e), SCREENSHOTS (copy the documentation screenshots here, e.g. ../docs/screenshots),
-// CHROMIUM (default /usr/bin/chromium).
+// CHROMIUM (default /usr/bin/chromium), E2E_STRICT_TIMING=1 (fail above 1.2× the API time).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { startMend } from './server.mjs';
 import { startFakeProvider } from './fake-provider.mjs';
 import { mockCloud } from './cloud-mock.mjs';
 import { maskGeneratorTests } from './mask-generator.mjs';
+import { apiBaselines, readEdits, recordEdits } from './timing.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webApp = path.join(here, '..');
@@ -82,13 +84,18 @@ const page = await context.newPage();
 const consoleErrors = [];
 const httpErrors = [];
 const expectedHttp = [/\/api\/v1\/sessions\/[^/]+\/snapshot$/, /\/api\/v1\/model$/, /\/api\/v1\/budget/, /\/api\/v1\/cloud\//];
+// Set by the cancel test: its DELETE may name a job the held request never created (404).
+let cancelledJob = null;
 page.on('console', (m) => {
   if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
 });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 page.on('response', (r) => {
-  if (r.status() >= 400 && !expectedHttp.some((re) => re.test(new URL(r.url()).pathname))) httpErrors.push(`${r.status()} ${r.url()}`);
+  const p = new URL(r.url()).pathname;
+  if (r.status() === 404 && cancelledJob && p === `/api/v1/jobs/${cancelledJob}`) return;
+  if (r.status() >= 400 && !expectedHttp.some((re) => re.test(p))) httpErrors.push(`${r.status()} ${r.url()}`);
 });
+await page.addInitScript(recordEdits);
 await page.addInitScript(() => {
   window.__results = [];
   document.addEventListener('mend:result', (e) => window.__results.push(e.detail));
@@ -128,10 +135,8 @@ const discStroke = () => {
   return pts;
 };
 
-const inpaintBodies = [];
-page.on('request', (r) => {
-  if (r.url().endsWith('/api/v1/inpaint') && r.method() === 'POST') inpaintBodies.push(r.postData());
-});
+/** The editor's `POST /api/v1/edit` forms so far (see timing.mjs). */
+const edits = () => page.evaluate(readEdits);
 
 await test('served with the right caching headers and API types match the OpenAPI document', async () => {
   const index = await fetch(`${BASE}/`);
@@ -171,8 +176,10 @@ await test('upload → brush (manual run) → result differs inside the mask onl
   await waitResults(1);
   await page.mouse.move(5, 5);
   await shot('editor-after');
-  const check = await page.evaluate(async (body) => {
-    const req = JSON.parse(body);
+  const [first] = await edits();
+  assert(first?.image && first.mask, 'the first edit of an image sends image and mask');
+  const req = { image: `data:${first.image.type};base64,${first.image.file}`, mask: `data:image/png;base64,${first.mask.file}` };
+  const check = await page.evaluate(async (req) => {
     const load = (src) => new Promise((ok, no) => { const i = new Image(); i.onload = () => ok(i); i.onerror = no; i.src = src; });
     const pixels = (img) => { const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight; const x = c.getContext('2d'); x.drawImage(img, 0, 0); return x.getImageData(0, 0, c.width, c.height).data; };
     const [mask, before, after] = await Promise.all([load(req.mask), load(req.image), load(document.querySelector('[data-testid=result-image]').src)]);
@@ -183,7 +190,7 @@ await test('upload → brush (manual run) → result differs inside the mask onl
       if (m[i] > 127) { masked++; if (diff > 0) inside++; if (a[i] > 180 && a[i + 1] < 90) redLeft++; } else if (diff > 0) outside++;
     }
     return { inside, outside, masked, redLeft };
-  }, inpaintBodies[0]);
+  }, req);
   console.log(`     mask ${check.masked} px, changed inside ${check.inside}, changed outside ${check.outside}, red left ${check.redLeft}`);
   assert(check.masked > 10000, 'mask too small');
   assert(check.inside > check.masked * 0.2, 'the masked area barely changed');
@@ -191,53 +198,56 @@ await test('upload → brush (manual run) → result differs inside the mask onl
   assert(check.redLeft < 50, `${check.redLeft} red pixels left in the mask`);
 });
 
-await test('stroke-end → result on screen vs API time (run on stroke end)', async () => {
+/**
+ * Stroke end → result on screen, against the same edits sent straight to the API (see
+ * timing.mjs for the three baselines). Each stroke's baselines run right after its result,
+ * so both see the same machine load. Reported, not asserted (a shared 2-core VM is noisy);
+ * E2E_STRICT_TIMING=1 fails above 1.2× the fastest one-shot call.
+ */
+async function measureStrokes(label, strokes) {
   await page.locator('.toolbar .check input').check();
-  const before = await page.evaluate(() => window.__results.length);
-  const strokes = [[[200, 200], [320, 260]], [[700, 500], [820, 560]], [[150, 600], [260, 640]], [[800, 150], [900, 220]], [[400, 650], [520, 700]]];
-  for (const s of strokes) {
+  const first = await page.evaluate(() => window.__results.length);
+  const firstEdit = (await edits()).length;
+  const base = { json: [], upload: [], replay: [] };
+  for (const [i, s] of strokes.entries()) {
     // A user pauses between strokes; let the previous result's background work (snapshot save,
     // history refresh) settle so each sample measures one edit.
-    await page.waitForTimeout(600);
-    const n = await page.evaluate(() => window.__results.length);
+    await page.waitForTimeout(500);
     await paint(s);
-    await waitResults(n + 1);
+    await waitResults(first + i + 1);
+    const result = (await page.evaluate((k) => window.__results[k], first + i));
+    const fields = (await edits())[firstEdit + i];
+    const b = await apiBaselines(BASE, [{ fields, historyId: result.historyId }]);
+    for (const k of Object.keys(base)) base[k].push(b[k][0]);
   }
-  const ui = (await page.evaluate(() => window.__results)).slice(before).map((r) => r.uiMs);
-  const bodies = inpaintBodies.slice(-strokes.length);
-  const api = [];
-  const apiHistory = [];
-  for (const body of bodies) {
-    const t = performance.now();
-    const r = await fetch(`${BASE}/api/v1/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-    await r.arrayBuffer();
-    api.push(performance.now() - t);
-    apiHistory.push(r.headers.get('x-history-id'));
-  }
-  const serverMs = async (ids) => Promise.all(ids.map(async (id) => (await (await fetch(`${BASE}/api/v1/history/${id}`)).json()).timings?.total_ms ?? NaN));
-  const uiIds = (await page.evaluate(() => window.__results)).slice(before).map((r) => r.historyId);
-  console.log(`     server total_ms, editor requests: ${(await serverMs(uiIds)).join(', ')}; replays: ${(await serverMs(apiHistory)).join(', ')}`);
-  const phases = (await page.evaluate(() => window.__results)).slice(before).map((r) => r.phases);
+  const done = (await page.evaluate(() => window.__results)).slice(first);
+  // The first stroke on an image uploads it; later strokes send only the mask.
+  const ui = done.slice(1).map((r) => r.uiMs);
+  const med = Object.fromEntries(Object.entries(base).map(([k, v]) => [k, median(v.slice(1))]));
+  const oneShot = Math.min(med.json, med.upload);
+  const ratio = median(ui) / oneShot;
+  const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`     [${label}] first stroke: ${done[0].uiMs.toFixed(0)} ms (not counted: on a new image it uploads it); then:`);
+  console.log(`     stroke end → result on screen: median ${median(ui).toFixed(0)} ms (${fmt(ui)})`);
+  console.log(`     API, IOPaint JSON /inpaint:     median ${med.json.toFixed(0)} ms (${fmt(base.json.slice(1))})`);
+  console.log(`     API, /edit image + mask files:  median ${med.upload.toFixed(0)} ms (${fmt(base.upload.slice(1))})`);
+  console.log(`     API, the editor's own request:  median ${med.replay.toFixed(0)} ms (${fmt(base.replay.slice(1))})`);
   for (const k of ['maskMs', 'requestMs', 'decodeMs', 'frameMs']) {
-    console.log(`     phase ${k.padEnd(9)}: median ${median(phases.map((p) => p[k])).toFixed(0)} ms (${phases.map((p) => p[k].toFixed(0)).join(', ')})`);
+    const ph = done.slice(1).map((r) => r.phases[k]);
+    console.log(`     phase ${k.padEnd(9)}: median ${median(ph).toFixed(1)} ms (${fmt(ph)})`);
   }
-  // The same bodies sent by fetch() inside the page, without the editor around them.
-  const browserApi = [];
-  for (const body of bodies) {
-    browserApi.push(await page.evaluate(async (b) => {
-      const t = performance.now();
-      const r = await fetch('/api/v1/inpaint', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: b });
-      await r.blob();
-      return performance.now() - t;
-    }, body));
-  }
-  console.log(`     same requests by fetch() in the page: median ${median(browserApi).toFixed(0)} ms (${browserApi.map((x) => x.toFixed(0)).join(', ')})`);
-  const ratio = median(ui) / median(api);
-  console.log(`     stroke end → result on screen: median ${median(ui).toFixed(0)} ms (${ui.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`     same requests via the API:     median ${median(api).toFixed(0)} ms (${api.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`     ratio ${ratio.toFixed(2)}× (target ≤ 1.2×)`);
-  fs.writeFileSync(path.join(OUT, 'timing.json'), JSON.stringify({ ui, api, browserApi, ratio }, null, 2));
-  if (process.env.E2E_STRICT_TIMING) assert(ratio <= 1.2, `ratio ${ratio.toFixed(2)}`);
+  console.log(`     ratio ${ratio.toFixed(2)}× the fastest one-shot API call (target ≤ 1.2×); ${(median(ui) / med.replay).toFixed(2)}× the editor's own request replayed`);
+  return { label, ui, api: base, medians: { ui: median(ui), ...med }, ratio, ratioReplay: median(ui) / med.replay };
+}
+const timings = [];
+const timingStrokes = [[[200, 200], [320, 260]], [[700, 500], [820, 560]], [[150, 600], [260, 640]], [[800, 150], [900, 220]], [[400, 650], [520, 700]], [[600, 90], [700, 120]], [[80, 420], [180, 450]], [[880, 420], [960, 470]], [[300, 80], [420, 120]]];
+
+await test('stroke-end → result on screen vs API time (run on stroke end)', async () => {
+  const t = await measureStrokes('clean drawing, 84 KB PNG', timingStrokes);
+  timings.push(t);
+  fs.writeFileSync(path.join(OUT, 'timing.json'), JSON.stringify(timings, null, 2));
+  assert(t.ratio < 3, `ratio ${t.ratio.toFixed(2)}: far above the target, something regressed`);
+  if (process.env.E2E_STRICT_TIMING) assert(t.ratio <= 1.2, `ratio ${t.ratio.toFixed(2)}`);
 });
 
 await test('keyboard: brush size, zoom reset, compare', async () => {
@@ -261,19 +271,26 @@ await test('keyboard: brush size, zoom reset, compare', async () => {
   await page.locator('.layer.before').waitFor({ state: 'detached' });
 });
 
-await test('cancel a running edit', async () => {
+await test('cancel a running edit: DELETE names the edit\'s own job id', async () => {
   // Hold the request in the browser so there is time to cancel it.
   let release;
   const held = new Promise((r) => { release = r; });
-  await page.route(`${BASE}/api/v1/inpaint`, async (route) => {
+  let sentId = null;
+  await page.route(`${BASE}/api/v1/edit`, async (route) => {
+    sentId = route.request().headers()['x-job-id'] ?? null;
+    cancelledJob = sentId; // the held request never reaches the server: its DELETE may 404
     await held;
     await route.continue().catch(() => undefined);
   });
+  const deleted = page.waitForRequest((r) => r.method() === 'DELETE' && /\/api\/v1\/jobs\/[^/]+$/.test(new URL(r.url()).pathname));
   await paint([[100, 100], [180, 140]]);
   await page.getByRole('button', { name: 'Cancel' }).click({ timeout: 10000 });
+  const deletedId = new URL((await deleted).url()).pathname.split('/').pop();
   await page.locator('.toast', { hasText: 'Cancelled' }).waitFor();
   release();
-  await page.unroute(`${BASE}/api/v1/inpaint`);
+  await page.unroute(`${BASE}/api/v1/edit`);
+  assert(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(sentId ?? ''), `X-Job-Id ${sentId}`);
+  assert(deletedId === sentId, `cancelled ${deletedId}, the edit was ${sentId}`);
   await page.keyboard.press('Escape'); // clears the mask left by the cancelled edit
 });
 
@@ -347,7 +364,8 @@ await test('hook plugins ride along with the erase request', async () => {
   const n = await page.evaluate(() => window.__results.length);
   await paint([[600, 200], [700, 240]]);
   await waitResults(n + 1);
-  const body = JSON.parse(inpaintBodies[inpaintBodies.length - 1]);
+  const all = await edits();
+  const body = JSON.parse(all[all.length - 1].settings);
   assert(Array.isArray(body.plugins) && body.plugins.some((p) => p.id === 'mask-tools' && typeof p.params.radius === 'number'), JSON.stringify(body.plugins));
   await hook.uncheck();
 });
@@ -484,7 +502,20 @@ await test('light theme at 1280×720', async () => {
   assert(!overflow, 'the page overflows 1280×720');
 });
 
-await maskGeneratorTests({ test, assert, page, photo, W, H, DISC, shot, waitResults });
+await maskGeneratorTests({ test, assert, page, photo, W, H, DISC, shot, waitResults, edits });
+await test('stroke-end → result on screen vs API time on a photo-like image', async () => {
+  // The same scene with camera-like grain: its PNG is the size of a real photo's (1.2 MB), which
+  // is what a one-shot API client uploads and the server decodes on every edit.
+  const grainy = path.join(OUT, 'grainy.png');
+  fs.writeFileSync(grainy, photoPng({ grain: 8 }));
+  await page.locator('[data-testid=file-input]').setInputFiles(grainy);
+  await page.locator('[data-testid=status-text]', { hasText: 'grainy.png' }).waitFor();
+  const t = await measureStrokes('photo-like, 1.2 MB PNG', timingStrokes);
+  timings.push(t);
+  fs.writeFileSync(path.join(OUT, 'timing.json'), JSON.stringify(timings, null, 2));
+  assert(t.ratio < 3, `ratio ${t.ratio.toFixed(2)}: far above the target, something regressed`);
+  if (process.env.E2E_STRICT_TIMING) assert(t.ratio <= 1.2, `ratio ${t.ratio.toFixed(2)}`);
+});
 
 await test('no console errors, no unexpected HTTP errors', async () => {
   assert(consoleErrors.length === 0, `console errors:\n${consoleErrors.join('\n')}`);

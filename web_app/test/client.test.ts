@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, messageOf, request } from '../src/api/client';
 import { inpaint } from '../src/api/iopaint';
+import { deleteJob, edit } from '../src/api/mend';
+import { uuidv7 } from '../src/lib/session';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -41,5 +43,45 @@ describe('inpaint', () => {
     expect(url).toBe('/api/v1/inpaint');
     const body = JSON.parse(String(init.body)) as Record<string, unknown>;
     expect(body.plugins).toEqual([{ id: 'mask-tools', params: { radius: 3 } }]);
+  });
+});
+
+describe('edit (POST /api/v1/edit)', () => {
+  it('sends the image by key, the mask as a file and the job id as a header', async () => {
+    const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) =>
+      new Response(new Blob([new Uint8Array([1])], { type: 'image/png' }), { status: 200, headers: { 'X-Job-Id': 'j1', 'X-History-Id': 'j1', 'X-Image-Sha256': 'abc' } }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const r = await edit({ image: null, imageSha256: 'k1', mask: new Uint8Array([9, 9]), settings: { cv2_radius: 4 }, jobId: 'j1' });
+    expect(r.imageSha256).toBe('abc');
+    expect(r.inputSha256).toBeNull();
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe('/api/v1/edit');
+    expect((init.headers as Record<string, string>)['X-Job-Id']).toBe('j1');
+    const form = init.body as FormData;
+    expect(form.get('image')).toBeNull();
+    expect(form.get('image_sha256')).toBe('k1');
+    expect(JSON.parse(String(form.get('settings')))).toEqual({ cv2_radius: 4 });
+    const mask = form.get('mask') as File;
+    expect(mask.size).toBe(2);
+    expect(mask.type).toBe('image/png');
+  });
+
+  it('cancels with DELETE /api/v1/jobs/{id}', async () => {
+    const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) => new Response(null, { status: 204 }));
+    vi.stubGlobal('fetch', fetchMock);
+    await deleteJob('0190-a');
+    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
+    expect(url).toBe('/api/v1/jobs/0190-a');
+    expect(init.method).toBe('DELETE');
+  });
+});
+
+describe('uuidv7', () => {
+  it('is a time-ordered UUID v7', () => {
+    const a = uuidv7(1_700_000_000_000);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.replace(/-/g, '').slice(0, 12)).toBe((1_700_000_000_000).toString(16).padStart(12, '0'));
+    expect(uuidv7(1_700_000_000_001) > a).toBe(true);
   });
 });

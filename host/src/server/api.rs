@@ -1,9 +1,10 @@
-//! mend's own API next to IOPaint's: history, jobs, editor-session snapshots, the budget and
-//! paid cloud edits (`/api/v1/history`, `/api/v1/jobs`, `/api/v1/sessions`,
-//! `/api/v1/budget`, `/api/v1/cloud`).
+//! mend's own API next to IOPaint's: the editor's binary edit, history, jobs, editor-session
+//! snapshots, the budget and paid cloud edits (`/api/v1/edit`, `/api/v1/history`,
+//! `/api/v1/jobs`, `/api/v1/sessions`, `/api/v1/budget`, `/api/v1/cloud`).
 
 pub mod budget;
 pub mod cloud;
+pub mod edit;
 pub mod history;
 pub mod jobs;
 pub mod sessions;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
             get(history::get).delete(history::delete),
         )
         .route("/api/v1/history/{id}/{file}", get(history::file))
+        .route("/api/v1/edit", post(edit::edit))
         .route("/api/v1/jobs", get(jobs::list))
         .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
         .route("/api/v1/jobs/{id}/cancel", post(jobs::cancel))

@@ -79,6 +79,7 @@ impl From<Error> for ApiError {
             Error::NotFound(_) => (S::NOT_FOUND, "NotFound"),
             Error::NotConfigured(_) => (S::NOT_FOUND, "NotConfigured"),
             Error::Conflict(_) => (S::CONFLICT, "Conflict"),
+            Error::ImageNotCached(_) => (S::PRECONDITION_FAILED, "ImageNotCached"),
             Error::QueueFull { .. } => (S::SERVICE_UNAVAILABLE, "QueueFull"),
             Error::EngineStopped => (S::SERVICE_UNAVAILABLE, "EngineStopped"),
             Error::Model(mend_models::Error::SizeMismatch { .. }) => {

@@ -4,7 +4,7 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::api::{budget, cloud, history, jobs, sessions};
+use super::api::{budget, cloud, edit, history, jobs, sessions};
 use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
 use super::error::ErrorBody;
 use super::openai;
@@ -34,6 +34,7 @@ use super::state::AppState;
         plugins::run_plugin_gen_mask,
         plugins::run_plugin_gen_image,
         plugins::switch_plugin_model,
+        edit::edit,
         history::list,
         history::get,
         history::file,
@@ -64,6 +65,7 @@ use super::state::AppState;
     components(schemas(
         ErrorBody,
         schema::InpaintRequest,
+        edit::EditForm,
         schema::ServerConfig,
         schema::ModelInfo,
         schema::PluginInfo,
@@ -84,7 +86,7 @@ use super::state::AppState;
     )),
     tags(
         (name = "iopaint", description = "IOPaint 1.6.0-compatible routes"),
-        (name = "mend", description = "mend's own routes: history, jobs, session snapshots"),
+        (name = "mend", description = "mend's own routes: the editor's binary edit, history, jobs, session snapshots"),
         (name = "budget", description = "Paid cloud models: budget status, settings, estimates, ledger, prices and the editor's cloud edit"),
         (name = "openai", description = "OpenAI-compatible images API (`/v1`); errors are \
                                           `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`")

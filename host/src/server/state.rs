@@ -9,6 +9,7 @@ use crate::engine::{Engine, EventBus};
 use crate::imaging::Limits;
 use crate::jobs::Jobs;
 use crate::plugins::Plugins;
+use crate::server::image_cache::{self, ImageCache};
 
 /// Shared application state; cheap to clone (`Arc`s inside).
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct AppState {
     pub plugins: Plugins,
     /// Paid calls to the external provider, through the budget guard.
     pub cloud: Cloud,
+    /// Images the editor sent or got back, for `POST /api/v1/edit` by SHA-256.
+    pub images: ImageCache,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             jobs,
             plugins,
             cloud,
+            images: ImageCache::new(image_cache::DEFAULT_MAX_BYTES),
         })
     }
 

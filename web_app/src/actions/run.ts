@@ -1,14 +1,14 @@
 // Running an edit on the current image + mask: locally (`/api/v1/inpaint`) or in the cloud
 // (`/api/v1/cloud/edit`, after the budget estimate), with progress, cancel and timing.
-import { inpaint, type InpaintRequest } from '../api/iopaint';
-import { cancelJob } from '../api/mend';
+import type { InpaintRequest } from '../api/iopaint';
+import { deleteJob, edit, type EditResult } from '../api/mend';
 import { cloudEdit, cloudErrorMessage, estimate, usd } from '../api/cloud';
-import { describe } from '../api/client';
+import { ApiError, describe } from '../api/client';
 import type { PluginUse } from '../api/types';
-import { maskPngFast } from '../lib/image';
-import { sessionId } from '../lib/session';
+import { maskPngBytes, maskPngFast } from '../lib/image';
+import { sessionId, uuidv7 } from '../lib/session';
 import { hasMask } from '../lib/stack';
-import { currentStep, useEditor } from '../state/editor';
+import { currentStep, useEditor, type Step } from '../state/editor';
 import { useServer } from '../state/server';
 import { useSettings, type Settings } from '../state/settings';
 import { useUi } from '../state/ui';
@@ -24,11 +24,14 @@ export function hookUses(s: Settings): PluginUse[] {
     .map((p) => ({ id: p.id, params: pluginValues(p) }));
 }
 
-/** The request body of a local erase. */
+/** The request body of a local erase through IOPaint's JSON route. */
 export function inpaintBody(image: string, mask: string, s: Settings): InpaintRequest {
+  return { image, mask, ...inpaintSettings(s) };
+}
+
+/** The inpaint fields of a local erase, without image and mask. */
+export function inpaintSettings(s: Settings): Omit<InpaintRequest, 'image' | 'mask'> {
   return {
-    image,
-    mask,
     cv2_flag: s.cv2Flag,
     cv2_radius: s.cv2Radius,
     hd_strategy: s.hdStrategy,
@@ -38,6 +41,25 @@ export function inpaintBody(image: string, mask: string, s: Settings): InpaintRe
     sd_seed: 42,
     plugins: hookUses(s),
   };
+}
+
+/**
+ * A local edit through `POST /api/v1/edit`: only the mask when the server keeps the image,
+ * else the image bytes too (once; the server then keeps them).
+ */
+async function localEdit(step: Step, mask: Uint8Array, s: Settings, jobId: string, signal: AbortSignal): Promise<EditResult> {
+  const settings = inpaintSettings(s);
+  if (step.serverKey) {
+    try {
+      return await edit({ image: null, imageSha256: step.serverKey, mask, settings, jobId }, signal);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 412)) throw e;
+      step.serverKey = null; // the server no longer has it: send it again
+    }
+  }
+  const r = await edit({ image: step.blob, imageSha256: null, mask, settings, jobId }, signal);
+  if (r.inputSha256) step.serverKey = r.inputSha256;
+  return r;
 }
 
 /** Resolves at the start of the frame that paints the new result. */
@@ -58,39 +80,47 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
   const settings = useSettings.getState();
   const controller = new AbortController();
   const cloud = settings.mode === 'cloud';
+  // A local job's id is chosen here, so Cancel stops exactly this job even before the answer
+  // (or any Socket.IO event) arrives.
+  const jobId = cloud ? null : uuidv7();
   ui.setJob({
     kind: cloud ? 'cloud' : 'local',
     label: cloud ? 'Cloud edit' : 'Erasing',
     startedAt: t0,
     progress: null,
-    jobId: null,
+    jobId,
     cancel: () => {
-      const id = useUi.getState().job?.jobId;
+      const id = jobId ?? useUi.getState().job?.jobId;
       controller.abort();
-      if (id) cancelJob(id).catch(() => undefined);
+      if (id) deleteJob(id).catch(() => undefined);
     },
   });
   try {
     const overlay = document.querySelector<HTMLCanvasElement>('canvas[data-testid=mask-canvas]');
-    const mask = maskPngFast(editor.ops, step.width, step.height, overlay);
-    const image = await stepDataUrl(step);
-    const tMask = performance.now();
     let blob: Blob;
     let historyId: string | null = null;
+    let serverKey: string | null = null;
     let note = '';
-    const tReq = performance.now();
+    let tMask: number;
+    let tReq: number;
     if (cloud) {
+      const mask = maskPngFast(editor.ops, step.width, step.height, overlay);
+      const image = await stepDataUrl(step);
+      tMask = tReq = performance.now();
       const r = await runCloud(image, mask, settings, controller.signal);
       if (!r) return;
       blob = r.blob;
       note = `${r.costUsd !== null ? usd(r.costUsd) : 'cost unknown'}${r.dedupe === 'hit' ? ' (cached, free)' : ''}`;
     } else {
-      const r = await inpaint(inpaintBody(image, mask, settings), controller.signal);
+      const mask = maskPngBytes(editor.ops, step.width, step.height, overlay);
+      tMask = tReq = performance.now();
+      const r = await localEdit(step, mask, settings, jobId ?? uuidv7(), controller.signal);
       blob = r.blob;
       historyId = r.historyId;
+      serverKey = r.imageSha256;
     }
     const requestMs = performance.now() - tReq;
-    const next = await makeStep(blob, cloud ? 'cloud' : 'local', historyId);
+    const next = await makeStep(blob, cloud ? 'cloud' : 'local', historyId, serverKey);
     const tDecoded = performance.now();
     const ed = useEditor.getState();
     if (ed.index === 0 && historyId && !ed.originalHistoryId) ed.setOriginalHistoryId(historyId);

@@ -5,23 +5,23 @@ import { reportError, useUi } from '../state/ui';
 import { deleteSnapshot } from '../api/mend';
 import { sessionId } from '../lib/session';
 
-/** Decodes `blob` (so the step is ready to show) and starts its data URL in the background. */
-export async function makeStep(blob: Blob, source: Step['source'], historyId: string | null = null): Promise<Step> {
+/**
+ * Decodes `blob` so the step is ready to show. `serverKey`: the SHA-256 under which the server
+ * keeps these bytes (local edits then send only the mask).
+ */
+export async function makeStep(blob: Blob, source: Step['source'], historyId: string | null = null, serverKey: string | null = null): Promise<Step> {
   const url = URL.createObjectURL(blob);
   try {
     const img = await loadImage(url);
     if (typeof img.decode === 'function') await img.decode().catch(() => undefined);
-    const step: Step = { blob, url, width: img.naturalWidth, height: img.naturalHeight, historyId, source };
-    // Encoded for the next request once the result is on screen, not while it is being shown.
-    setTimeout(() => void stepDataUrl(step), 100);
-    return step;
+    return { blob, url, width: img.naturalWidth, height: img.naturalHeight, historyId, source, serverKey };
   } catch (e) {
     URL.revokeObjectURL(url);
     throw e;
   }
 }
 
-/** The data URL of a step's bytes (cached on the step). */
+/** The data URL of a step's bytes (cached on the step; only the JSON routes need it). */
 export function stepDataUrl(step: Step): Promise<string> {
   step.dataUrl ??= blobToDataUrl(step.blob);
   return step.dataUrl;

@@ -1,6 +1,46 @@
-// mend's own routes: history, jobs, session snapshots.
+// mend's own routes: the binary edit, history, jobs, session snapshots.
 import { json, request, sendJson } from './client';
+import type { InpaintRequest, InpaintResult } from './iopaint';
 import type { HistoryPage, Job, Retention, SessionSnapshot } from './types';
+
+/** A local edit through `POST /api/v1/edit`: the image (or its kept SHA-256) and the mask as files. */
+export interface EditRequest {
+  /** The image bytes; `null` to use `imageSha256`. */
+  image: Blob | null;
+  /** SHA-256 of an image the server keeps (answers 412 when it does not). */
+  imageSha256: string | null;
+  /** The mask as PNG bytes (255 = area to change). */
+  mask: Uint8Array;
+  /** The other inpaint fields. */
+  settings: Omit<InpaintRequest, 'image' | 'mask'>;
+  /** The job id, chosen here so a cancel can name it before the answer arrives. */
+  jobId: string;
+}
+
+export interface EditResult extends InpaintResult {
+  /** The server keeps the result under this SHA-256 (lossless formats). */
+  imageSha256: string | null;
+  /** The server kept the uploaded image under this SHA-256. */
+  inputSha256: string | null;
+}
+
+/** Runs a local edit; the answer is image bytes in the input's format. */
+export async function edit(req: EditRequest, signal?: AbortSignal): Promise<EditResult> {
+  const form = new FormData();
+  if (req.image) form.append('image', req.image, 'image');
+  else if (req.imageSha256) form.append('image_sha256', req.imageSha256);
+  form.append('mask', new Blob([req.mask as Uint8Array<ArrayBuffer>], { type: 'image/png' }), 'mask.png');
+  form.append('settings', JSON.stringify(req.settings));
+  const res = await request('/api/v1/edit', { method: 'POST', headers: { 'X-Job-Id': req.jobId }, body: form, signal: signal ?? null }, 'Erase');
+  return {
+    blob: await res.blob(),
+    jobId: res.headers.get('X-Job-Id'),
+    historyId: res.headers.get('X-History-Id'),
+    seed: res.headers.get('X-Seed'),
+    imageSha256: res.headers.get('X-Image-Sha256'),
+    inputSha256: res.headers.get('X-Input-Sha256'),
+  };
+}
 
 export function listHistory(limit = 60, before?: string | null): Promise<HistoryPage> {
   const q = new URLSearchParams({ limit: String(limit) });
@@ -26,6 +66,11 @@ export const putRetention = (r: Retention): Promise<Retention> => sendJson('/api
 
 export const cancelJob = (id: string): Promise<Job> =>
   json(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+
+/** Cancels an active job (or deletes a finished job's record). Unknown ids answer 404. */
+export async function deleteJob(id: string): Promise<void> {
+  await request(`/api/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }, 'Cancel');
+}
 
 const snapshotUrl = (session: string): string => `/api/v1/sessions/${encodeURIComponent(session)}/snapshot`;
 

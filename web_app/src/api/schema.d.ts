@@ -363,6 +363,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Inpaints the masked area; the editor's binary alternative to `POST /api/v1/inpaint`. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The job (and history) id to use, a lower-case UUID v7 of the current time, so the client can cancel with `DELETE /api/v1/jobs/{id}` before the answer arrives; 409 if taken */
+                    "X-Job-Id"?: string | null;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["EditForm"];
+                };
+            };
+            responses: {
+                /** @description The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": unknown;
+                    };
+                };
+                /** @description Undecodable image, malformed form or size mismatch */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The job id is taken */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description `image_sha256` names no image the server holds: send the image */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Body or image larger than the limits */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Invalid field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Queue full; see Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gen-info": {
         parameters: {
             query?: never;
@@ -663,7 +760,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description mend: the job (and history) id to use, a lower-case UUID v7 of the current time, so the client can cancel with `DELETE /api/v1/jobs/{id}` before the answer arrives; 409 if taken */
+                    "X-Job-Id"?: string | null;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -852,7 +952,11 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Deletes a finished job's record (its history entry, if any, stays). Active jobs answer 409. */
+        /**
+         * Cancels a queued or running job (200, the job now `cancelled`), or deletes a finished
+         *     job's record (204; its history entry, if any, stays). The editor cancels this way with the
+         *     id it chose itself (`X-Job-Id`), so it never stops somebody else's job.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -864,6 +968,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description The job was active and is now cancelled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
+                    };
+                };
+                /** @description The finished job's record was deleted */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -871,14 +985,6 @@ export interface paths {
                     content?: never;
                 };
                 404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorBody"];
-                    };
-                };
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -1,4 +1,4 @@
-// Socket.IO: job progress and ids, plugin changes, model switches and downloads.
+// Socket.IO: job progress, plugin changes, model switches and downloads.
 import { useEffect } from 'react';
 import { refreshPlugins } from '../actions/plugins';
 import { getServerConfig } from '../api/iopaint';
@@ -12,13 +12,11 @@ export function useServerEvents(): void {
     const ui = useUi.getState;
     socket.on('connect', () => ui().setConnected(true));
     socket.on('disconnect', () => ui().setConnected(false));
-    socket.on('job_state', (job) => {
-      const j = ui().job;
-      if (j && j.kind === 'local' && !j.jobId && (job.state === 'queued' || job.state === 'running')) ui().patchJob({ jobId: job.id });
-    });
+    // Local edits choose their job id before sending (X-Job-Id): only that job's events count.
+    // A cloud edit learns its id from its first progress event (it cancels by aborting).
     socket.on('mend_progress', (e) => {
       const j = ui().job;
-      if (j && (j.jobId === null || j.jobId === e.job_id)) ui().patchJob({ progress: e.progress, jobId: e.job_id });
+      if (j && (j.jobId === e.job_id || (j.kind === 'cloud' && j.jobId === null))) ui().patchJob({ progress: e.progress, jobId: e.job_id });
     });
     socket.on('mend_error', (e) => {
       const j = ui().job;

@@ -105,11 +105,11 @@ export function opsBounds(ops: MaskOp[], width: number, height: number): [number
 }
 
 /**
- * The mask as a grayscale PNG data URL (255 = area to change), image-sized. `drawn` may be a
- * canvas that already shows exactly `ops` (the editor's overlay), which saves re-drawing them.
- * Only the operations' bounding box is read back from the canvas.
+ * The mask as grayscale PNG bytes (255 = area to change), image-sized. `drawn` may be a canvas
+ * that already shows exactly `ops` (the editor's overlay), which saves re-drawing them. Only
+ * the operations' bounding box is read back from the canvas.
  */
-export function maskPngFast(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): string {
+export function maskPngBytes(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): Uint8Array {
   const gray = new Uint8Array(width * height);
   const box = opsBounds(ops, width, height);
   if (box) {
@@ -127,7 +127,12 @@ export function maskPngFast(ops: MaskOp[], width: number, height: number, drawn?
       for (let x = bx; x < bx1; x++, j += 4) gray[row + x] = (rgba[j] ?? 0) > 127 ? 255 : 0;
     }
   }
-  return `data:image/png;base64,${base64(grayPng(gray, width, height))}`;
+  return grayPng(gray, width, height);
+}
+
+/** [`maskPngBytes`] as a data URL (for the JSON routes). */
+export function maskPngFast(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): string {
+  return `data:image/png;base64,${base64(maskPngBytes(ops, width, height, drawn))}`;
 }
 
 /** The mask as an opaque black/white PNG data URL (white = area to change), image-sized. */

@@ -12,8 +12,10 @@ export interface Step {
   /** The history entry whose `output` this is (`input` for the original), if stored. */
   historyId: string | null;
   source: 'upload' | 'local' | 'cloud' | 'plugin' | 'history' | 'restore';
-  /** Data URL of the bytes, computed once and reused for every request. */
+  /** Data URL of the bytes, computed once when a JSON route needs it (cloud, plugins). */
   dataUrl?: Promise<string>;
+  /** SHA-256 under which the server keeps this image (`POST /api/v1/edit` sends only it). */
+  serverKey?: string | null;
 }
 
 export interface OpenedFile {

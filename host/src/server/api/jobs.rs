@@ -1,15 +1,19 @@
-//! Job routes: list (filter by state), get, cancel.
+//! Job routes: list (filter by state), get, cancel (`POST …/cancel`, or `DELETE` on an active
+//! job), delete a finished job's record.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::Error;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
 use crate::server::error::ApiResult;
 use crate::server::extract::AppQuery;
 use crate::server::state::{AppState, blocking};
 use crate::storage::records::{Job, JobState, Page};
+use crate::{Error, Result};
 
 /// Query of the job listing.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,12 +43,7 @@ pub async fn list(
 #[utoipa::path(get, operation_id = "jobs_get", path = "/api/v1/jobs/{id}", tag = "mend",
     responses((status = 200, body = Job), (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
-    let store = state.jobs.store().clone();
-    let lookup = id.clone();
-    let job = blocking(move || store.get_job(&lookup))
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no job {id}")))?;
-    Ok(Json(job))
+    Ok(Json(find(&state, &id).await?))
 }
 
 /// Cancels a queued or running job. Finished jobs answer 409.
@@ -52,11 +51,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
     responses((status = 200, body = Job), (status = 404, body = crate::server::error::ErrorBody),
               (status = 409, body = crate::server::error::ErrorBody)))]
 pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
-    let store = state.jobs.store().clone();
-    let lookup = id.clone();
-    let job = blocking(move || store.get_job(&lookup))
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no job {id}")))?;
+    let job = find(&state, &id).await?;
     if !job.state.is_active() {
         return Err(Error::Conflict(format!(
             "job {id} is already {}",
@@ -67,6 +62,37 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
         ))
         .into());
     }
+    Ok(Json(cancel_active(&state, id, job).await?))
+}
+
+/// Cancels a queued or running job (200, the job now `cancelled`), or deletes a finished
+/// job's record (204; its history entry, if any, stays). The editor cancels this way with the
+/// id it chose itself (`X-Job-Id`), so it never stops somebody else's job.
+#[utoipa::path(delete, path = "/api/v1/jobs/{id}", tag = "mend",
+    responses((status = 200, description = "The job was active and is now cancelled", body = Job),
+              (status = 204, description = "The finished job's record was deleted"),
+              (status = 404, body = crate::server::error::ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let job = find(&state, &id).await?;
+    if job.state.is_active() {
+        return Ok(Json(cancel_active(&state, id, job).await?).into_response());
+    }
+    let store = state.jobs.store().clone();
+    blocking(move || store.delete_job(&id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The job `id`, or 404.
+async fn find(state: &AppState, id: &str) -> Result<Job> {
+    let store = state.jobs.store().clone();
+    let lookup = id.to_owned();
+    blocking(move || store.get_job(&lookup))
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no job {id}")))
+}
+
+/// Stops an active job and records it `cancelled`.
+async fn cancel_active(state: &AppState, id: String, job: Job) -> Result<Job> {
     // The engine stops it at the next progress point (a cloud call is abandoned and its
     // reservation released); the request waiting on it records the cancellation. Mark it
     // here too so the answer reflects the request.
@@ -75,33 +101,11 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let updated = state
         .jobs
         .transition(
-            id.clone(),
+            id,
             JobState::Cancelled,
             Some("cancelled by request".to_owned()),
             None,
         )
-        .await?
-        .unwrap_or(job);
-    Ok(Json(updated))
-}
-
-/// Deletes a finished job's record (its history entry, if any, stays). Active jobs answer 409.
-#[utoipa::path(delete, path = "/api/v1/jobs/{id}", tag = "mend",
-    responses((status = 204), (status = 404, body = crate::server::error::ErrorBody),
-              (status = 409, body = crate::server::error::ErrorBody)))]
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<axum::http::StatusCode> {
-    let store = state.jobs.store().clone();
-    let lookup = id.clone();
-    let job = blocking(move || store.get_job(&lookup))
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no job {id}")))?;
-    if job.state.is_active() {
-        return Err(Error::Conflict(format!("job {id} is still active; cancel it first")).into());
-    }
-    let store = state.jobs.store().clone();
-    blocking(move || store.delete_job(&id)).await?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
+        .await?;
+    Ok(updated.unwrap_or(job))
 }

@@ -2,16 +2,16 @@
 //! input's format with IOPaint's `X-Seed` header.
 
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use mend_models::{Cv2Flag, HdStrategy, InpaintConfig};
 
 use super::hooks::Hooks;
-use super::pipeline::{LocalJob, LocalOutcome, OutputSpec, elapsed_ms, run_local};
+use super::pipeline::{LocalJob, LocalOutcome, OutputSpec, client_job_id, elapsed_ms, run_local};
 use super::schema::{Cv2FlagField, InpaintRequest};
 use std::time::Instant;
 
-use crate::imaging::{self, DecodedImage};
+use crate::imaging::{self, DecodedImage, ImageFormatKind};
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::{AppState, blocking};
@@ -26,6 +26,7 @@ const MAX_CV2_RADIUS: i64 = 100;
     path = "/api/v1/inpaint",
     tag = "iopaint",
     request_body = InpaintRequest,
+    params(("X-Job-Id" = Option<String>, Header, description = "mend: the job (and history) id to use, a lower-case UUID v7 of the current time, so the client can cancel with `DELETE /api/v1/jobs/{id}` before the answer arrives; 409 if taken")),
     responses(
         (status = 200, description = "The result, encoded like the input (PNG in, PNG out); header `X-Seed`", content_type = "image/png"),
         (status = 400, description = "Undecodable image or size mismatch", body = crate::server::error::ErrorBody),
@@ -36,9 +37,11 @@ const MAX_CV2_RADIUS: i64 = 100;
 )]
 pub async fn inpaint(
     State(state): State<AppState>,
+    headers: HeaderMap,
     AppJson(req): AppJson<InpaintRequest>,
 ) -> ApiResult<Response> {
     let started = Instant::now();
+    let id = client_job_id(&headers)?;
     let config = model_config(&req)?;
     let settings = settings_json(&req);
     let seed = effective_seed(req.sd_seed);
@@ -56,6 +59,7 @@ pub async fn inpaint(
         blocking(move || decode_pair(&image_b64, &mask_b64, limits, keep_input)).await?;
     let format = decoded.format;
     let job = LocalJob {
+        id,
         kind: "inpaint",
         decoded,
         mask,
@@ -77,7 +81,24 @@ pub async fn inpaint(
         bytes,
         ..
     } = run_local(&state, job).await?;
+    Ok(image_response(
+        format,
+        seed,
+        &job_id,
+        history_id.as_deref(),
+        bytes,
+    ))
+}
 
+/// The answer of an inpaint: the bytes with IOPaint's `Content-Type` and `X-Seed`, plus
+/// mend's `X-Job-Id` and `X-History-Id`.
+pub(crate) fn image_response(
+    format: ImageFormatKind,
+    seed: i64,
+    job_id: &str,
+    history_id: Option<&str>,
+    bytes: Vec<u8>,
+) -> Response {
     let mut response = (
         [
             (
@@ -91,15 +112,15 @@ pub async fn inpaint(
         .into_response();
     let headers = response.headers_mut();
     for (name, value) in [("x-job-id", Some(job_id)), ("x-history-id", history_id)] {
-        if let Some(Ok(v)) = value.as_deref().map(HeaderValue::from_str) {
+        if let Some(Ok(v)) = value.map(HeaderValue::from_str) {
             headers.insert(HeaderName::from_static(name), v);
         }
     }
-    Ok(response)
+    response
 }
 
 /// The request fields that shaped the result, kept with the history entry.
-fn settings_json(req: &InpaintRequest) -> serde_json::Value {
+pub(crate) fn settings_json(req: &InpaintRequest) -> serde_json::Value {
     serde_json::json!({
         "hd_strategy": req.hd_strategy,
         "hd_strategy_crop_trigger_size": req.hd_strategy_crop_trigger_size,
@@ -123,25 +144,36 @@ pub(crate) fn decode_pair(
 ) -> Result<(DecodedImage, image::GrayImage, Option<Vec<u8>>)> {
     // Image and mask decode independently: do both at once.
     let (decoded, mask) = rayon::join(
-        || {
-            imaging::decode_payload(image_b64).and_then(|b| {
-                let decoded = imaging::decode_image(&b, &limits)?;
-                Ok((decoded, keep_input.then_some(b)))
-            })
-        },
+        || imaging::decode_payload(image_b64).and_then(|b| decode_input(b, limits, keep_input)),
         || imaging::decode_payload(mask_b64).and_then(|b| imaging::decode_mask(&b, &limits)),
     );
     let ((decoded, input), mut mask) = (decoded?, mask?);
-    if decoded.rgb.dimensions() != mask.dimensions() {
+    check_mask(decoded.rgb.dimensions(), &mut mask)?;
+    Ok((decoded, mask, input))
+}
+
+/// Decodes an inpaint input under `limits`; returns its bytes too when `keep_input`.
+pub(crate) fn decode_input(
+    bytes: Vec<u8>,
+    limits: imaging::Limits,
+    keep_input: bool,
+) -> Result<(DecodedImage, Option<Vec<u8>>)> {
+    let decoded = imaging::decode_image(&bytes, &limits)?;
+    Ok((decoded, keep_input.then_some(bytes)))
+}
+
+/// Checks that `mask` is `image`-sized (`(width, height)`) and binarises it (> 127 → 255).
+pub(crate) fn check_mask(image: (u32, u32), mask: &mut image::GrayImage) -> Result<()> {
+    if image != mask.dimensions() {
         return Err(Error::SizeMismatch {
-            image_w: decoded.rgb.width(),
-            image_h: decoded.rgb.height(),
+            image_w: image.0,
+            image_h: image.1,
             mask_w: mask.width(),
             mask_h: mask.height(),
         });
     }
-    mend_models::mask::binarize(&mut mask, 127);
-    Ok((decoded, mask, input))
+    mend_models::mask::binarize(mask, 127);
+    Ok(())
 }
 
 /// Validates the fields erase models read and converts them to the model's settings.
@@ -216,7 +248,7 @@ pub(crate) fn model_config(req: &InpaintRequest) -> Result<InpaintConfig> {
 }
 
 /// IOPaint replaces a seed of -1 with a random one in [1, 99999999] and echoes it.
-fn effective_seed(seed: i64) -> i64 {
+pub(crate) fn effective_seed(seed: i64) -> i64 {
     if seed != -1 {
         return seed;
     }

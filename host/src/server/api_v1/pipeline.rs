@@ -12,7 +12,7 @@ use image::imageops::FilterType;
 use mend_models::InpaintConfig;
 
 use super::hooks::Hooks;
-use crate::engine::EngineEvent;
+use crate::engine::{EngineEvent, JobId};
 use crate::imaging::{self, DecodedImage, ImageFormatKind};
 use crate::server::state::{AppState, blocking};
 use crate::storage::records::{JobState, NewEntry, Timings};
@@ -31,6 +31,9 @@ pub struct OutputSpec {
 
 /// A decoded, validated request, ready to run on the loaded local model.
 pub struct LocalJob {
+    /// The job's id when the client chose it (`X-Job-Id`, so it can cancel before the answer
+    /// arrives); `None` allocates a new one.
+    pub id: Option<JobId>,
     /// Job kind as recorded in the jobs table (`inpaint`, `openai-edit`, …).
     pub kind: &'static str,
     /// The image (its alpha, if any, is carried through to the result).
@@ -68,12 +71,15 @@ pub struct LocalOutcome {
     pub format: ImageFormatKind,
     /// Its `(width, height)`.
     pub size: (u32, u32),
+    /// The result's pixels exactly as encoded (alpha and metadata included), so a route can
+    /// keep them for the next edit without decoding `bytes` again.
+    pub pixels: DecodedImage,
 }
 
 /// Runs `job` on the loaded model as a recorded job: creates the job, runs it, marks it
 /// succeeded (emitting `Finished`) or failed/cancelled, and returns the encoded result.
 pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> {
-    let id = state.engine.next_job_id();
+    let id = job.id.clone().unwrap_or_else(|| state.engine.next_job_id());
     let model = state.engine.current_model();
     state
         .jobs
@@ -82,7 +88,7 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
     let mut guard = state.jobs.guard(&id);
     let outcome = run_job(state, id.clone(), model.clone(), job).await;
     guard.disarm();
-    let (bytes, history_id, format, size) = match outcome {
+    let (bytes, history_id, pixels) = match outcome {
         Ok(done) => done,
         Err(e) => {
             let to = if matches!(e, Error::Model(mend_models::Error::Cancelled)) {
@@ -106,16 +112,19 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
         model,
         history_id,
         bytes,
-        format,
-        size,
+        format: pixels.format,
+        size: pixels.dimensions(),
+        pixels,
     })
 }
 
-type Ran = (Vec<u8>, Option<String>, ImageFormatKind, (u32, u32));
+/// The encoded result, its history id and its pixels.
+type Ran = (Vec<u8>, Option<String>, DecodedImage);
 
 /// Runs the model, encodes the result and records it in history (when enabled).
 async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> Result<Ran> {
     let LocalJob {
+        id: _,
         kind: _,
         decoded,
         mask,
@@ -140,7 +149,7 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
     let (result, alpha) = hooks.after(&state.plugins, result, alpha).await?;
     let model_ms = elapsed_ms(started).saturating_sub(decode_ms);
 
-    let (bytes, extras, size) = blocking(move || {
+    let (bytes, extras, pixels) = blocking(move || {
         let (result, alpha) = match output.size {
             Some((w, h)) if (w, h) != result.dimensions() => (
                 image::imageops::resize(&result, w, h, FilterType::Lanczos3),
@@ -159,7 +168,13 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
             Some(mask) => Some((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?)),
             None => None,
         };
-        Ok((bytes, extras, result.dimensions()))
+        let pixels = DecodedImage {
+            rgb: result,
+            alpha,
+            format: output.format,
+            metadata,
+        };
+        Ok((bytes, extras, pixels))
     })
     .await?;
     let encode_ms = elapsed_ms(started)
@@ -167,7 +182,7 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
         .saturating_sub(model_ms);
 
     let (Some((mask_png, thumbnail_jpeg)), Some(input)) = (extras, input_bytes) else {
-        return Ok((bytes, None, output.format, size));
+        return Ok((bytes, None, pixels));
     };
     let entry = NewEntry {
         id,
@@ -200,7 +215,44 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
         total_ms = elapsed_ms(started),
         "inpaint recorded"
     );
-    Ok((bytes, Some(entry.id), output.format, size))
+    Ok((bytes, Some(entry.id), pixels))
+}
+
+/// How far a client-chosen id's clock may be from the server's (ms).
+const MAX_CLIENT_ID_SKEW_MS: i64 = 24 * 3600 * 1000;
+
+/// The job id a client chose in the `X-Job-Id` header (`None` when absent). The id is also the
+/// history entry's id, and history lists by id, so it must be a canonical (lower-case,
+/// hyphenated) UUID v7 whose time is within a day of the server's clock; anything else is a
+/// 422 before any work is done. A taken id is refused later, with 409, when the job is created.
+pub fn client_job_id(headers: &axum::http::HeaderMap) -> Result<Option<JobId>> {
+    let Some(value) = headers.get("x-job-id") else {
+        return Ok(None);
+    };
+    let id = value.to_str().unwrap_or_default();
+    let invalid = || {
+        Error::BadRequest(format!(
+            "`X-Job-Id` must be a lower-case UUID v7 made from the current time, got `{id}`"
+        ))
+    };
+    let uuid = uuid::Uuid::try_parse(id).map_err(|_| invalid())?;
+    let mut buf = uuid::Uuid::encode_buffer();
+    if uuid.hyphenated().encode_lower(&mut buf) != id {
+        return Err(invalid());
+    }
+    let (secs, _) = uuid
+        .get_timestamp()
+        .filter(|_| uuid.get_version_num() == 7)
+        .ok_or_else(invalid)?
+        .to_unix();
+    let skew = i64::try_from(secs)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000)
+        .saturating_sub(crate::storage::records::now_ms());
+    if skew.abs() > MAX_CLIENT_ID_SKEW_MS {
+        return Err(invalid());
+    }
+    Ok(Some(id.to_owned()))
 }
 
 /// Milliseconds since `since`, saturating.

@@ -213,6 +213,7 @@ async fn run_local_edit(
         ..decoded
     };
     let job = LocalJob {
+        id: None,
         kind: "openai-edit",
         decoded,
         mask: edit_mask,

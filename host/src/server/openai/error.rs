@@ -222,6 +222,13 @@ impl From<Error> for OpenAiError {
             }
             Error::NotFound(m) => Self::new(S::NOT_FOUND, INVALID_REQUEST, m.clone(), None, None),
             Error::NotConfigured(m) => Self::invalid(m.clone(), None),
+            Error::ImageNotCached(_) => Self::new(
+                S::PRECONDITION_FAILED,
+                INVALID_REQUEST,
+                err.to_string(),
+                Some("image"),
+                None,
+            ),
             Error::Conflict(m) => Self::new(S::CONFLICT, INVALID_REQUEST, m.clone(), None, None),
             Error::NotImplemented(_) => Self::new(
                 S::NOT_IMPLEMENTED,

@@ -1,0 +1,275 @@
+//! `POST /api/v1/edit`: mend's binary inpaint for its editor. The same edit as IOPaint's
+//! `POST /api/v1/inpaint` (same settings, same pipeline, same answer), but as
+//! `multipart/form-data` with the image and mask as files, no base64 and no JSON around them.
+//!
+//! The image can also be named by the SHA-256 of its bytes (`image_sha256`) when the server
+//! already has it: every image uploaded here and every lossless result is kept in the
+//! [`ImageCache`](crate::server::image_cache::ImageCache), so an editor sends an image once and
+//! then only masks. A name the cache does not hold answers 412 and the client uploads again.
+//! The client may choose the job id (`X-Job-Id`) so it can cancel before the answer arrives.
+
+use std::time::Instant;
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::imaging::{self, ImageFormatKind};
+use crate::server::api_v1::hooks::Hooks;
+use crate::server::api_v1::inpaint::{
+    check_mask, effective_seed, image_response, model_config, settings_json,
+};
+use crate::server::api_v1::pipeline::{
+    LocalJob, LocalOutcome, OutputSpec, client_job_id, elapsed_ms, run_local,
+};
+use crate::server::api_v1::schema::InpaintRequest;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::image_cache::{CachedImage, ImageCache};
+use crate::server::state::{AppState, blocking};
+use crate::{Error, Result};
+
+/// The form of `POST /api/v1/edit` (documentation only; the route reads the parts itself).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditForm {
+    /// The image file (PNG, JPEG, WebP, BMP, TIFF, GIF). Required unless `image_sha256` names
+    /// an image the server holds.
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub image: Option<String>,
+    /// SHA-256 (hex) of an image sent before or of a result (`X-Image-Sha256`).
+    pub image_sha256: Option<String>,
+    /// The mask file, same size as the image; luminance > 127 = area to fill. A one-channel
+    /// PNG is smallest.
+    #[schema(value_type = String, format = Binary)]
+    pub mask: String,
+    /// The other fields of IOPaint's `InpaintRequest` as JSON (`image` and `mask` not allowed
+    /// there); defaults when absent.
+    pub settings: Option<String>,
+}
+
+/// Inpaints the masked area; the editor's binary alternative to `POST /api/v1/inpaint`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/edit",
+    tag = "mend",
+    request_body(content = EditForm, content_type = "multipart/form-data"),
+    params(("X-Job-Id" = Option<String>, Header, description = "The job (and history) id to use, a lower-case UUID v7 of the current time, so the client can cancel with `DELETE /api/v1/jobs/{id}` before the answer arrives; 409 if taken")),
+    responses(
+        (status = 200, description = "The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time)", content_type = "image/png"),
+        (status = 400, description = "Undecodable image, malformed form or size mismatch", body = crate::server::error::ErrorBody),
+        (status = 409, description = "The job id is taken", body = crate::server::error::ErrorBody),
+        (status = 412, description = "`image_sha256` names no image the server holds: send the image", body = crate::server::error::ErrorBody),
+        (status = 413, description = "Body or image larger than the limits", body = crate::server::error::ErrorBody),
+        (status = 422, description = "Invalid field", body = crate::server::error::ErrorBody),
+        (status = 503, description = "Queue full; see Retry-After", body = crate::server::error::ErrorBody),
+    )
+)]
+pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+    let started = Instant::now();
+    let id = client_job_id(request.headers())?;
+    let form = EditParts::read(request, &state).await?;
+    let req = form.settings()?;
+    let config = model_config(&req)?;
+    let settings = settings_json(&req);
+    let seed = effective_seed(req.sd_seed);
+    let hooks = Hooks::resolve(&state.plugins, &req.plugins)?;
+
+    let (limits, keep_input, cache) = (state.limits, state.config.history, state.images.clone());
+    let source = match (form.image, form.image_sha256) {
+        (Some(bytes), _) => Source::Upload(bytes),
+        (None, Some(key)) => Source::Cached(
+            cache
+                .get(&key)
+                .ok_or_else(|| ApiError::from(Error::ImageNotCached(key)))?,
+        ),
+        (None, None) => {
+            return Err(Error::BadRequest(
+                "send the image as the file part `image`, or name a kept one in `image_sha256`"
+                    .into(),
+            )
+            .into());
+        }
+    };
+    let mask_bytes = form.mask;
+    let (decoded, mask, input_bytes, input_key) = blocking(move || {
+        let (image, mask) = rayon::join(
+            || match source {
+                Source::Upload(bytes) => {
+                    let bytes = bytes.to_vec();
+                    let decoded = imaging::decode_image(&bytes, &limits)?;
+                    let key = ImageCache::key(&bytes);
+                    cache.insert(
+                        key.clone(),
+                        CachedImage {
+                            decoded: decoded.clone(),
+                            bytes: bytes.clone(),
+                        },
+                    );
+                    Ok::<_, Error>((decoded, keep_input.then_some(bytes), Some(key)))
+                }
+                Source::Cached(kept) => Ok((
+                    kept.decoded.clone(),
+                    keep_input.then(|| kept.bytes.clone()),
+                    None,
+                )),
+            },
+            || imaging::decode_mask(&mask_bytes, &limits),
+        );
+        let ((decoded, input, key), mut mask) = (image?, mask?);
+        check_mask(decoded.rgb.dimensions(), &mut mask)?;
+        Ok((decoded, mask, input, key))
+    })
+    .await?;
+    let format = decoded.format;
+    let job = LocalJob {
+        id,
+        kind: "inpaint",
+        decoded,
+        mask,
+        input_bytes,
+        config,
+        settings,
+        hooks,
+        output: OutputSpec {
+            format,
+            size: None,
+            quality: state.config.quality,
+        },
+        started,
+        decode_ms: elapsed_ms(started),
+    };
+    let LocalOutcome {
+        job_id,
+        history_id,
+        bytes,
+        pixels,
+        ..
+    } = run_local(&state, job).await?;
+    // A lossless result decodes to exactly these pixels: keep them for the next stroke.
+    let result_key = if lossless(format) {
+        let key = ImageCache::key(&bytes);
+        state.images.insert(
+            key.clone(),
+            CachedImage {
+                decoded: pixels,
+                bytes: bytes.clone(),
+            },
+        );
+        Some(key)
+    } else {
+        None
+    };
+    let mut response = image_response(format, seed, &job_id, history_id.as_deref(), bytes);
+    for (name, key) in [
+        ("x-input-sha256", input_key),
+        ("x-image-sha256", result_key),
+    ] {
+        if let Some(Ok(v)) = key.as_deref().map(HeaderValue::from_str) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), v);
+        }
+    }
+    Ok(response)
+}
+
+/// Where the image comes from.
+enum Source {
+    /// Sent in this request.
+    Upload(Bytes),
+    /// Kept from an earlier request.
+    Cached(std::sync::Arc<CachedImage>),
+}
+
+/// Formats mend writes losslessly (decoding the answer gives the result's pixels back).
+fn lossless(format: ImageFormatKind) -> bool {
+    matches!(
+        format,
+        ImageFormatKind::Png | ImageFormatKind::Webp | ImageFormatKind::Bmp | ImageFormatKind::Tiff
+    )
+}
+
+/// The parts of the form, read under the body limit.
+#[derive(Debug, Default)]
+struct EditParts {
+    image: Option<Bytes>,
+    image_sha256: Option<String>,
+    mask: Bytes,
+    settings: Option<String>,
+}
+
+impl EditParts {
+    async fn read(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("expected a multipart/form-data body: {}", e.body_text()),
+            )
+        })?;
+        let mut form = Self::default();
+        let mut mask = None;
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) => return Err(multipart_error(e.status(), &e.body_text())),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let data = field
+                .bytes()
+                .await
+                .map_err(|e| multipart_error(e.status(), &e.body_text()))?;
+            match name.as_str() {
+                "image" => form.image = Some(data),
+                "mask" => mask = Some(data),
+                "image_sha256" => form.image_sha256 = Some(text(&name, &data)?),
+                "settings" => form.settings = Some(text(&name, &data)?),
+                other => {
+                    return Err(Error::BadRequest(format!("unknown form field `{other}`")).into());
+                }
+            }
+        }
+        form.mask = mask.ok_or_else(|| Error::BadRequest("field `mask` is required".into()))?;
+        Ok(form)
+    }
+
+    /// The settings as IOPaint's request (defaults when absent).
+    fn settings(&self) -> Result<InpaintRequest> {
+        let Some(json) = self.settings.as_deref() else {
+            return Ok(InpaintRequest::default());
+        };
+        let req: InpaintRequest = serde_json::from_str(json)
+            .map_err(|e| Error::BadRequest(format!("`settings` is not a valid request: {e}")))?;
+        if req.image.is_some() || req.mask.is_some() {
+            return Err(Error::BadRequest(
+                "send `image` and `mask` as file parts, not inside `settings`".into(),
+            ));
+        }
+        Ok(req)
+    }
+}
+
+fn text(name: &str, data: &Bytes) -> Result<String> {
+    String::from_utf8(data.to_vec())
+        .map_err(|_| Error::BadRequest(format!("field `{name}` is not UTF-8 text")))
+}
+
+/// A multipart read error: 413 over the body limit, 400 for malformed bodies.
+fn multipart_error(status: StatusCode, text: &str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            status,
+            "PayloadTooLarge",
+            "request body is larger than the server's limit (--max-body-bytes)",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!("malformed multipart body: {text}"),
+        )
+    }
+}
