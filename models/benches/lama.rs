@@ -4,6 +4,8 @@
 //! `RAYON_NUM_THREADS=2 cargo bench -p mend-models --bench lama`.
 //! `MEND_BENCH_SIZE=1024` changes the side.
 
+#![allow(clippy::unwrap_used)]
+
 use burn::tensor::{Tensor, TensorData};
 use criterion::{Criterion, criterion_group, criterion_main};
 use mend_models::device::ComputeDevice;

@@ -1,6 +1,7 @@
 //! Time and peak RSS of one big-lama forward (random weights) at a given side on the CPU:
 //! `RAYON_NUM_THREADS=2 cargo run --release -p mend-models --example lama_rss -- 1024`.
-//! Run one size per process: peak RSS (`VmHWM`) never goes down.
+//! Run one size per process: peak RSS (`VmHWM`) never goes down. A second argument repeats
+//! the forward; `MEND_PROFILE=1` prints per-stage times.
 
 use std::time::Instant;
 
@@ -44,7 +45,22 @@ fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let img = Tensor::<4>::from_data(TensorData::new(image, [1, 3, side, side]), device.device());
         let m = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, side, side]), device.device());
-        let out = processing::to_vec(lama.forward_tensors(img, m, &NoProgress)?)?;
+        let out = if std::env::var_os("MEND_PROFILE").is_some() {
+            let x = processing::generator_input(img, m);
+            let (pred, stages) = lama.generator_mut().forward_profiled(x)?;
+            let blocks: f64 = stages
+                .iter()
+                .filter(|(n, _)| n.starts_with("block"))
+                .map(|(_, t)| t)
+                .sum();
+            for (name, t) in stages.iter().filter(|(n, _)| !n.starts_with("block")) {
+                println!("  {name:>6}: {t:.3} s");
+            }
+            println!("  blocks: {blocks:.3} s");
+            processing::to_vec(pred)?
+        } else {
+            processing::to_vec(lama.forward_tensors(img, m, &NoProgress)?)?
+        };
         println!(
             "side {side} run {run}: {:.2} s, peak RSS {:.0} MiB (after loading weights {before:.0} MiB), {} outputs, {}",
             t.elapsed().as_secs_f64(),

@@ -225,6 +225,11 @@ def iopaint_pipeline(wrapper, img_u8, mask_u8, pad_mod=8):
     return (res * m + img_u8 * (1 - m)).astype(np.uint8)
 
 
+def save(tensors, name, out):
+    """safetensors writes raw buffers: force C order (NumPy's FFT returns other layouts)."""
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, os.path.join(out, name))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models/tests/fixtures/lama")
@@ -239,7 +244,7 @@ def main():
     randomise(wrapper, gen)
     state = {k: v.numpy().astype(np.float16) for k, v in wrapper.state_dict().items()
              if v.is_floating_point()}
-    save_file(state, os.path.join(args.out, "tiny-lama.safetensors"))
+    save(state, "tiny-lama.safetensors", args.out)
 
     cases = {}
     # (name, H, W, mask): bottleneck 8x9 (odd width), 6x5, the minimum 16x16, empty mask.
@@ -269,7 +274,7 @@ def main():
     cases["pipeline.image"] = img_u8.astype(np.float32)
     cases["pipeline.mask"] = mask_u8.astype(np.float32)
     cases["pipeline.out"] = expected.astype(np.float32)
-    save_file(cases, os.path.join(args.out, "cases.safetensors"))
+    save(cases, "cases.safetensors", args.out)
 
     dft = {}
     for (h, w) in [(8, 9), (6, 10), (5, 7), (16, 16)]:
@@ -287,7 +292,7 @@ def main():
         dft[f"{key}.spec_re"] = spec.real.astype(np.float32)
         dft[f"{key}.spec_im"] = spec.imag.astype(np.float32)
         dft[f"{key}.inv"] = inv.astype(np.float32)
-    save_file(dft, os.path.join(args.out, "dft.safetensors"))
+    save(dft, "dft.safetensors", args.out)
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     print(f"wrote {args.out} ({total / 1e6:.2f} MB)")
 

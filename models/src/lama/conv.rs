@@ -63,6 +63,100 @@ impl UpConv {
     }
 }
 
+/// A `Valid` k×k convolution with few output channels (the 7×7, 64 → 3 output head), computed
+/// as one 1×1 convolution to `out · k²` "tap" planes followed by `k²` shifted adds.
+///
+/// An im2col convolution with 3 output channels is a gemm with M = 3 that streams a
+/// `64·49`-row column matrix per pixel; the tap form is a well-shaped gemm (M = 147, K = 64)
+/// plus cheap adds. It runs in horizontal strips so the tap planes stay small at any size.
+#[derive(Debug, Clone)]
+pub(crate) struct FewOutputsConv {
+    /// `[out · k², in, 1, 1]`: row `o · k² + ky · k + kx` is tap `(ky, kx)` of output `o`.
+    taps: Tensor<4>,
+    bias: Option<Tensor<4>>,
+    out: usize,
+    k: usize,
+}
+
+impl FewOutputsConv {
+    /// Output rows per strip.
+    const STRIP_ROWS: usize = 64;
+
+    /// Uploads `host` (`[out, in, k, k]` with optional bias).
+    pub fn new(loader: &Loader<'_>, host: &HostConv) -> Self {
+        let [out, inp, k, _] = host.shape;
+        let kk = k * k;
+        let mut taps = vec![0.0f64; out * kk * inp];
+        for o in 0..out {
+            for i in 0..inp {
+                for t in 0..kk {
+                    taps[(o * kk + t) * inp + i] = host.weight[(o * inp + i) * kk + t];
+                }
+            }
+        }
+        let tap_conv = HostConv {
+            shape: [out * kk, inp, 1, 1],
+            weight: taps,
+            bias: None,
+        };
+        let (taps, _) = loader.upload(&tap_conv);
+        let bias = host.bias.as_ref().map(|b| {
+            let bias_conv = HostConv {
+                shape: [1, out, 1, 1],
+                weight: b.clone(),
+                bias: None,
+            };
+            loader.upload(&bias_conv).0
+        });
+        Self {
+            taps,
+            bias,
+            out,
+            k,
+        }
+    }
+
+    /// `[N, in, H + k − 1, W + k − 1]` → `[N, out, H, W]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [n, c, hp, wp] = x.dims();
+        let (k, out) = (self.k, self.out);
+        let (h, w) = (hp + 1 - k, wp + 1 - k);
+        let mut strips = Vec::with_capacity(h.div_ceil(Self::STRIP_ROWS));
+        let mut y0 = 0;
+        while y0 < h {
+            let rows = Self::STRIP_ROWS.min(h - y0);
+            let input = x.clone().slice([0..n, 0..c, y0..y0 + rows + k - 1, 0..wp]);
+            let z = conv2d(
+                input,
+                self.taps.clone(),
+                None,
+                ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
+            )
+            .reshape([n, out, k * k, rows + k - 1, wp]);
+            let mut acc: Option<Tensor<4>> = None;
+            for t in 0..k * k {
+                let (ky, kx) = (t / k, t % k);
+                let tap = z
+                    .clone()
+                    .slice([0..n, 0..out, t..t + 1, ky..ky + rows, kx..kx + w])
+                    .reshape([n, out, rows, w]);
+                acc = Some(match acc {
+                    Some(a) => a + tap,
+                    None => tap,
+                });
+            }
+            if let Some(a) = acc {
+                strips.push(match &self.bias {
+                    Some(b) => a + b.clone(),
+                    None => a,
+                });
+            }
+            y0 += rows;
+        }
+        Tensor::cat(strips, 2)
+    }
+}
+
 /// PyTorch's `ReflectionPad2d(p)` (edge not repeated); needs `p < H` and `p < W`.
 pub(crate) fn reflect_pad(x: Tensor<4>, p: usize) -> Tensor<4> {
     x.pad([(p, p), (p, p)], PadMode::Reflect)

@@ -66,7 +66,7 @@ impl Dft2 {
         let mut gr = vec![0f32; wf * w];
         let mut gi = vec![0f32; wf * w];
         for k in 0..wf {
-            let ck = if k == 0 || (w % 2 == 0 && k == w / 2) {
+            let ck = if k == 0 || (w.is_multiple_of(2) && k == w / 2) {
                 1.0
             } else {
                 2.0

@@ -2,11 +2,13 @@
 //! blocks at 1/8 resolution, transposed-conv upsamplers and a 7×7 sigmoid head; every
 //! BatchNorm folded into the conv before it.
 
+use std::time::Instant;
+
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
 
 use super::config::LamaConfig;
-use super::conv::{Conv, UpConv, reflect_pad};
+use super::conv::{Conv, FewOutputsConv, UpConv, reflect_pad};
 use super::dft::DftCache;
 use super::ffc::ResnetBlock;
 use super::weights::{HostConv, Loader};
@@ -21,7 +23,7 @@ pub struct Generator {
     down: Vec<Conv>,
     blocks: Vec<ResnetBlock>,
     up: Vec<UpConv>,
-    head: Conv,
+    head: FewOutputsConv,
     dft: DftCache,
     device: Device,
 }
@@ -99,7 +101,7 @@ impl Generator {
             down,
             blocks,
             up,
-            head: Conv::new(&loader, &head, 1),
+            head: FewOutputsConv::new(&loader, &head),
             dft: DftCache::default(),
             device: device.clone(),
         })
@@ -125,31 +127,69 @@ impl Generator {
         x: Tensor<4>,
         keep_going: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<Tensor<4>> {
+        self.run(x, keep_going, &mut None)
+    }
+
+    /// [`Generator::forward`] that also returns the wall time of each stage (stem,
+    /// downsamplers, blocks, upsamplers, head) in seconds, synchronising the device after each.
+    /// For benchmarks.
+    pub fn forward_profiled(&mut self, x: Tensor<4>) -> Result<(Tensor<4>, Vec<(String, f64)>)> {
+        let mut timer = Some(StageTimer {
+            device: self.device.clone(),
+            last: Instant::now(),
+            stages: Vec::new(),
+        });
+        let out = self.run(x, &mut |_, _| true, &mut timer)?;
+        Ok((out, timer.map(|t| t.stages).unwrap_or_default()))
+    }
+
+    fn run(
+        &mut self,
+        x: Tensor<4>,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+        timer: &mut Option<StageTimer>,
+    ) -> Result<Tensor<4>> {
         let [_, ch, h, w] = x.dims();
         self.check_input(ch, h, w)?;
+        let mut mark = |name: &dyn Fn() -> String| {
+            if let Some(t) = timer.as_mut() {
+                t.mark(name());
+            }
+        };
         let mut x = relu(self.stem.forward(reflect_pad(x, 3)));
-        for d in &self.down {
+        mark(&|| "stem".into());
+        for (i, d) in self.down.iter().enumerate() {
             x = relu(d.forward(reflect_pad(x, 1)));
+            mark(&|| format!("down{i}"));
         }
         let [_, _, bh, bw] = x.dims();
         let dft = self.dft.get(bh, bw, &self.device);
         let total = self.blocks.len();
         for (i, block) in self.blocks.iter().enumerate() {
             x = block.forward(x, &dft);
+            mark(&|| format!("block{i}"));
             if !keep_going(i + 1, total) {
                 return Err(Error::Cancelled);
             }
         }
-        for u in &self.up {
+        for (i, u) in self.up.iter().enumerate() {
             x = relu(u.forward(x));
+            mark(&|| format!("up{i}"));
         }
-        Ok(sigmoid(self.head.forward(reflect_pad(x, 3))))
+        let out = sigmoid(self.head.forward(reflect_pad(x, 3)));
+        mark(&|| "head".into());
+        Ok(out)
     }
 
     fn check_input(&self, ch: usize, h: usize, w: usize) -> Result<()> {
         let m = self.config.pad_mod() as usize;
         let min = self.config.min_side() as usize;
-        if ch != self.config.input_nc || h % m != 0 || w % m != 0 || h < min || w < min {
+        if ch != self.config.input_nc
+            || !h.is_multiple_of(m)
+            || !w.is_multiple_of(m)
+            || h < min
+            || w < min
+        {
             return Err(Error::InvalidParameter {
                 name: "image",
                 reason: format!(
@@ -160,5 +200,23 @@ impl Generator {
             });
         }
         Ok(())
+    }
+}
+
+/// Per-stage wall times for [`Generator::forward_profiled`].
+struct StageTimer {
+    device: Device,
+    last: Instant,
+    stages: Vec<(String, f64)>,
+}
+
+impl StageTimer {
+    fn mark(&mut self, name: String) {
+        // Timing only: a failed sync shows up as a wrong time, the forward reports errors.
+        let _ = self.device.sync();
+        let now = Instant::now();
+        self.stages
+            .push((name, now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
     }
 }

@@ -18,8 +18,8 @@ pub fn to_tensors(image: &RgbImage, mask: &GrayImage, device: &Device) -> (Tenso
     let plane = w * h;
     let mut chw = vec![0f32; 3 * plane];
     for (i, px) in image.pixels().enumerate() {
-        for c in 0..3 {
-            chw[c * plane + i] = f32::from(px.0[c]) / 255.0;
+        for (c, &v) in px.0.iter().enumerate() {
+            chw[c * plane + i] = f32::from(v) / 255.0;
         }
     }
     let m: Vec<f32> = mask

@@ -127,17 +127,18 @@ impl<'a> Loader<'a> {
         let v = self.tensor(&format!("{key}.running_var"), &[c])?;
         let mut scale = Vec::with_capacity(c);
         let mut shift = Vec::with_capacity(c);
-        for i in 0..c {
-            let var = f64::from(v.data[i]);
+        let stats = g.data.iter().zip(&b.data).zip(m.data.iter().zip(&v.data));
+        for (i, ((&gamma, &beta), (&mean, &var))) in stats.enumerate() {
+            let var = f64::from(var);
             if var + BN_EPS <= 0.0 || !var.is_finite() {
                 return Err(Error::InvalidWeights(format!(
                     "tensor `{}{key}.running_var` has the invalid value {var} at {i}",
                     self.prefix
                 )));
             }
-            let s = f64::from(g.data[i]) / (var + BN_EPS).sqrt();
+            let s = f64::from(gamma) / (var + BN_EPS).sqrt();
             scale.push(s);
-            shift.push(f64::from(b.data[i]) - f64::from(m.data[i]) * s);
+            shift.push(f64::from(beta) - f64::from(mean) * s);
         }
         Ok(Affine { scale, shift })
     }
@@ -163,37 +164,24 @@ impl HostConv {
     }
 
     /// Folds a following affine map: scales output channel `o` by `scale[o]` and sets
-    /// `bias = bias · scale + shift` (or `shift` alone); `shift = None` only scales.
+    /// `bias = bias · scale + shift` (or `shift` alone); `with_shift = false` only scales
+    /// (weights and any bias).
     pub fn fold(mut self, bn: &Affine, with_shift: bool, transposed: bool) -> Self {
         let (outs, inner) = self.out_axis(transposed);
         debug_assert_eq!(outs, bn.scale.len());
-        if transposed {
-            let [ins, _, _, _] = self.shape;
-            for i in 0..ins {
-                for o in 0..outs {
-                    let start = (i * outs + o) * inner;
-                    for v in &mut self.weight[start..start + inner] {
-                        *v *= bn.scale[o];
-                    }
-                }
-            }
-        } else {
-            for o in 0..outs {
-                for v in &mut self.weight[o * inner..(o + 1) * inner] {
-                    *v *= bn.scale[o];
-                }
+        // Transposed weights are `[in, out, k, k]`: the output axis repeats per input channel.
+        let per_input = if transposed { outs * inner } else { self.weight.len() };
+        for block in self.weight.chunks_mut(per_input.max(1)) {
+            for (row, &s) in block.chunks_mut(inner.max(1)).zip(&bn.scale) {
+                row.iter_mut().for_each(|v| *v *= s);
             }
         }
         if let Some(b) = &mut self.bias {
-            for o in 0..outs {
-                b[o] *= bn.scale[o];
-            }
+            b.iter_mut().zip(&bn.scale).for_each(|(v, &s)| *v *= s);
         }
         if with_shift {
             let bias = self.bias.get_or_insert_with(|| vec![0.0; outs]);
-            for o in 0..outs {
-                bias[o] += bn.shift[o];
-            }
+            bias.iter_mut().zip(&bn.shift).for_each(|(v, &t)| *v += t);
         }
         self
     }
