@@ -34,20 +34,23 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("lama");
     group.sample_size(10);
-    group.bench_function(format!("big-lama/{side}x{side}/{}", device.describe()), |b| {
-        b.iter(|| {
-            let img = Tensor::<4>::from_data(
-                TensorData::new(image.clone(), [1, 3, side, side]),
-                device.device(),
-            );
-            let m = Tensor::<4>::from_data(
-                TensorData::new(mask.clone(), [1, 1, side, side]),
-                device.device(),
-            );
-            let out = lama.forward_tensors(img, m, &NoProgress).unwrap();
-            processing::to_vec(out).unwrap()
-        })
-    });
+    group.bench_function(
+        format!("big-lama/{side}x{side}/{}", device.describe()),
+        |b| {
+            b.iter(|| {
+                let img = Tensor::<4>::from_data(
+                    TensorData::new(image.clone(), [1, 3, side, side]),
+                    device.device(),
+                );
+                let m = Tensor::<4>::from_data(
+                    TensorData::new(mask.clone(), [1, 1, side, side]),
+                    device.device(),
+                );
+                let out = lama.forward_tensors(img, m, &NoProgress).unwrap();
+                processing::to_vec(out).unwrap()
+            })
+        },
+    );
     group.finish();
 }
 

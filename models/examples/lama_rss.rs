@@ -43,7 +43,8 @@ fn main() -> anyhow::Result<()> {
         let image: Vec<f32> = (0..3 * n).map(|i| (i % 251) as f32 / 251.0).collect();
         let mask: Vec<f32> = (0..n).map(|i| f32::from(u8::from(i % 7 == 0))).collect();
         let t = Instant::now();
-        let img = Tensor::<4>::from_data(TensorData::new(image, [1, 3, side, side]), device.device());
+        let img =
+            Tensor::<4>::from_data(TensorData::new(image, [1, 3, side, side]), device.device());
         let m = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, side, side]), device.device());
         let out = if std::env::var_os("MEND_PROFILE").is_some() {
             let x = processing::generator_input(img, m);

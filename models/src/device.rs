@@ -252,7 +252,11 @@ mod tests {
     fn cpu_always_resolves() {
         let d = ComputeDevice::resolve(DeviceChoice::Cpu).unwrap();
         assert_eq!(d.kind(), BackendKind::Cpu);
-        assert!(d.describe().starts_with("cpu (burn flex"), "{}", d.describe());
+        assert!(
+            d.describe().starts_with("cpu (burn flex"),
+            "{}",
+            d.describe()
+        );
         assert!(d.fallback_reason().is_none());
     }
 

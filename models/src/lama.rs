@@ -18,8 +18,8 @@ pub mod dft;
 mod ffc;
 mod fourier;
 pub mod generator;
-pub mod processing;
 pub mod keys;
+pub mod processing;
 mod weights;
 
 use burn::tensor::{Device, Tensor};

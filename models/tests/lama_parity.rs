@@ -58,10 +58,7 @@ fn check_cases(device: &Device, label: &str) {
         let image = tensor4(&cases[&format!("{case}.image")], device);
         let mask = tensor4(&cases[&format!("{case}.mask")], device);
         let x = processing::generator_input(image.clone(), mask.clone());
-        let pred = lama
-            .generator_mut()
-            .forward(x, &mut |_, _| true)
-            .unwrap();
+        let pred = lama.generator_mut().forward(x, &mut |_, _| true).unwrap();
         let pred = processing::to_vec(pred).unwrap();
         let err = max_abs_diff(&pred, &cases[&format!("{case}.pred")].data);
         println!("{label} {case}: generator max abs error {err:.2e}");
@@ -84,8 +81,9 @@ fn tiny_generator_matches_pytorch_on_cpu() {
 #[test]
 fn tiny_generator_matches_pytorch_on_wgpu_when_available() {
     match ComputeDevice::resolve(DeviceChoice::Gpu) {
-        Ok(gpu) if gpu.describe().contains("software")
-            && std::env::var_os("MEND_TEST_SOFTWARE_GPU").is_none() =>
+        Ok(gpu)
+            if gpu.describe().contains("software")
+                && std::env::var_os("MEND_TEST_SOFTWARE_GPU").is_none() =>
         {
             println!(
                 "SKIPPED wgpu parity on a software adapter ({}); set MEND_TEST_SOFTWARE_GPU=1",
@@ -137,7 +135,11 @@ fn uint8_pipeline_matches_iopaint_on_an_odd_size() {
     let mask = GrayImage::from_raw(
         w,
         h,
-        cases["pipeline.mask"].data.iter().map(|&v| v as u8).collect(),
+        cases["pipeline.mask"]
+            .data
+            .iter()
+            .map(|&v| v as u8)
+            .collect(),
     )
     .unwrap();
     let want = &cases["pipeline.out"].data;
@@ -158,7 +160,11 @@ fn uint8_pipeline_matches_iopaint_on_an_odd_size() {
                 assert_eq!(px[c], expected);
             } else {
                 // Truncation can flip by one where f32 rounding straddles an integer.
-                assert!(px[c].abs_diff(expected) <= 1, "({x},{y}) {} vs {expected}", px[c]);
+                assert!(
+                    px[c].abs_diff(expected) <= 1,
+                    "({x},{y}) {} vs {expected}",
+                    px[c]
+                );
                 off_by_one += usize::from(px[c] != expected);
             }
         }
@@ -177,7 +183,10 @@ fn bad_weights_name_the_key() {
 
     let mut map = fixture("tiny-lama.safetensors");
     let key = "model.generator.model.3.ffc.convl2l.weight";
-    map.insert(key.into(), HostTensor::new(vec![1, 2], vec![0.0; 2]).unwrap());
+    map.insert(
+        key.into(),
+        HostTensor::new(vec![1, 2], vec![0.0; 2]).unwrap(),
+    );
     let err = Lama::from_tensor_map(&map, &LamaConfig::tiny(), &device).unwrap_err();
     assert!(
         err.to_string().contains(key) && err.to_string().contains("[1, 2]"),
@@ -204,7 +213,10 @@ fn rejects_sizes_the_network_cannot_take() {
     let device = ComputeDevice::cpu().device().clone();
     let mut lama = tiny(&device);
     let x = Tensor::<4>::zeros([1, 4, 8, 16], &device);
-    let err = lama.generator_mut().forward(x, &mut |_, _| true).unwrap_err();
+    let err = lama
+        .generator_mut()
+        .forward(x, &mut |_, _| true)
+        .unwrap_err();
     assert!(err.to_string().contains("multiples of 8"), "{err}");
     // Through the model trait an 8-pixel side is padded to 16 instead.
     let image = RgbImage::from_pixel(8, 20, Rgb([10, 200, 30]));
@@ -280,6 +292,9 @@ fn real_big_lama_weights_when_present() {
         }
     }
     let psnr = 10.0 * (255.0f64.powi(2) / (err / n)).log10();
-    println!("real big-lama on {}: hole PSNR {psnr:.1} dB", device.describe());
+    println!(
+        "real big-lama on {}: hole PSNR {psnr:.1} dB",
+        device.describe()
+    );
     assert!(psnr > 20.0, "hole PSNR {psnr}");
 }

@@ -1,9 +1,9 @@
 //! The convolution primitives the generator is made of: padding-free convolutions with folded
 //! BatchNorm biases, stride-2 transposed convolutions, and reflect padding.
 
+use burn::tensor::Tensor;
 use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, PadMode};
-use burn::tensor::Tensor;
 
 use super::weights::{HostConv, Loader};
 
@@ -108,12 +108,7 @@ impl FewOutputsConv {
             };
             loader.upload(&bias_conv).0
         });
-        Self {
-            taps,
-            bias,
-            out,
-            k,
-        }
+        Self { taps, bias, out, k }
     }
 
     /// `[N, in, H + k − 1, W + k − 1]` → `[N, out, H, W]`.

@@ -133,8 +133,13 @@ impl Dft2 {
         );
         // Inverse complex DFT over h: [zr ; zi] rows.
         let z = self.ih.clone().matmul(stacked);
-        let zr = z.clone().slice([0..n * c, 0..h, 0..wf]).reshape([n * c * h, wf]);
-        let zi = z.slice([0..n * c, h..2 * h, 0..wf]).reshape([n * c * h, wf]);
+        let zr = z
+            .clone()
+            .slice([0..n * c, 0..h, 0..wf])
+            .reshape([n * c * h, wf]);
+        let zi = z
+            .slice([0..n * c, h..2 * h, 0..wf])
+            .reshape([n * c * h, wf]);
         // C2R over w.
         let y = zr.matmul(self.gr.clone()) + zi.matmul(self.gi.clone());
         y.reshape([n, c, h, self.w])

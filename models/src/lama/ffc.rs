@@ -9,8 +9,8 @@
 //! out_g = ReLU(l2g(x_l) + t_g + ST(x_g))     conv over the padded x_l + spectral transform
 //! ```
 
-use burn::tensor::activation::relu;
 use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
 
 use super::conv::{Conv, reflect_pad};
 use super::dft::Dft2;

@@ -9,8 +9,8 @@
 //! mend keeps them as two blocks (`[re…, im…]`) and permutes the FourierUnit conv's channels
 //! at load time instead, which needs no interleaving copies.
 
-use burn::tensor::activation::relu;
 use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
 
 use super::conv::Conv;
 use super::dft::Dft2;
@@ -35,13 +35,19 @@ impl SpectralTransform {
     /// folds `bn_g`'s scale into `conv2` (its shift goes onto the local `l2g` conv).
     pub fn load(loader: &Loader<'_>, key: &str, c: usize, bn_g: &Affine) -> Result<Self> {
         let half = c / 2;
-        let conv1 = loader
-            .conv(&format!("{key}.conv1.0"), half, c, 1)?
-            .fold(&loader.batch_norm(&format!("{key}.conv1.1"), half)?, true, false);
+        let conv1 = loader.conv(&format!("{key}.conv1.0"), half, c, 1)?.fold(
+            &loader.batch_norm(&format!("{key}.conv1.1"), half)?,
+            true,
+            false,
+        );
         let perm = spectrum_permutation(half);
         let fu = loader
             .conv(&format!("{key}.fu.conv_layer"), 2 * half, 2 * half, 1)?
-            .fold(&loader.batch_norm(&format!("{key}.fu.bn"), 2 * half)?, true, false)
+            .fold(
+                &loader.batch_norm(&format!("{key}.fu.bn"), 2 * half)?,
+                true,
+                false,
+            )
             .permute_channels(&perm, &perm);
         let conv2: HostConv = loader
             .conv(&format!("{key}.conv2"), c, half, 1)?

@@ -42,7 +42,11 @@ impl Generator {
         let loader = Loader::new(map, device)?;
         let stem = loader
             .conv("1.ffc.convl2l", c.down_channels(None), c.input_nc, 7)?
-            .fold(&loader.batch_norm("1.bn_l", c.down_channels(None))?, true, false);
+            .fold(
+                &loader.batch_norm("1.bn_l", c.down_channels(None))?,
+                true,
+                false,
+            );
         let stem = Conv::new(&loader, &stem, 1);
 
         let mut down = Vec::with_capacity(c.n_downsampling);
@@ -52,7 +56,11 @@ impl Generator {
             let host = if i + 1 < c.n_downsampling {
                 loader
                     .conv(&format!("{idx}.ffc.convl2l"), cout, cin, 3)?
-                    .fold(&loader.batch_norm(&format!("{idx}.bn_l"), cout)?, true, false)
+                    .fold(
+                        &loader.batch_norm(&format!("{idx}.bn_l"), cout)?,
+                        true,
+                        false,
+                    )
             } else {
                 let (cl, cg) = (c.local_channels(), c.global_channels());
                 let l = loader
@@ -84,7 +92,11 @@ impl Generator {
             let (cin, cout) = c.up_channels(i);
             let host = loader
                 .conv_with_bias(&idx.to_string(), cout, cin, 3, true)?
-                .fold(&loader.batch_norm(&(idx + 1).to_string(), cout)?, true, true);
+                .fold(
+                    &loader.batch_norm(&(idx + 1).to_string(), cout)?,
+                    true,
+                    true,
+                );
             up.push(UpConv::new(&loader, &host));
         }
 

@@ -16,7 +16,10 @@ pub fn state_dict_shapes(c: &LamaConfig) -> Vec<(String, Vec<usize>)> {
     let mut bns: Vec<(String, usize)> = Vec::new();
     let mut biases: Vec<(String, usize)> = Vec::new();
 
-    convs.push(("1.ffc.convl2l".into(), [c.down_channels(None), c.input_nc, 7, 7]));
+    convs.push((
+        "1.ffc.convl2l".into(),
+        [c.down_channels(None), c.input_nc, 7, 7],
+    ));
     bns.push(("1.bn_l".into(), c.down_channels(None)));
     for i in 0..c.n_downsampling {
         let idx = 2 + i;

@@ -149,9 +149,10 @@ impl<'a> Loader<'a> {
             TensorData::new(narrow(&conv.weight), conv.shape),
             &self.device,
         );
-        let b = conv.bias.as_ref().map(|b| {
-            Tensor::from_data(TensorData::new(narrow(b), [b.len()]), &self.device)
-        });
+        let b = conv
+            .bias
+            .as_ref()
+            .map(|b| Tensor::from_data(TensorData::new(narrow(b), [b.len()]), &self.device));
         (w, b)
     }
 }
@@ -160,7 +161,11 @@ impl HostConv {
     /// Output channels (axis 0, or axis 1 for `transposed`).
     fn out_axis(&self, transposed: bool) -> (usize, usize) {
         let [a, b, kh, kw] = self.shape;
-        if transposed { (b, kh * kw) } else { (a, b * kh * kw) }
+        if transposed {
+            (b, kh * kw)
+        } else {
+            (a, b * kh * kw)
+        }
     }
 
     /// Folds a following affine map: scales output channel `o` by `scale[o]` and sets
@@ -170,7 +175,11 @@ impl HostConv {
         let (outs, inner) = self.out_axis(transposed);
         debug_assert_eq!(outs, bn.scale.len());
         // Transposed weights are `[in, out, k, k]`: the output axis repeats per input channel.
-        let per_input = if transposed { outs * inner } else { self.weight.len() };
+        let per_input = if transposed {
+            outs * inner
+        } else {
+            self.weight.len()
+        };
         for block in self.weight.chunks_mut(per_input.max(1)) {
             for (row, &s) in block.chunks_mut(inner.max(1)).zip(&bn.scale) {
                 row.iter_mut().for_each(|v| *v *= s);
@@ -210,7 +219,10 @@ impl HostConv {
     pub fn cat_outputs(parts: &[HostConv]) -> Self {
         let [_, inp, kh, kw] = parts[0].shape;
         let out: usize = parts.iter().map(|p| p.shape[0]).sum();
-        let weight = parts.iter().flat_map(|p| p.weight.iter().copied()).collect();
+        let weight = parts
+            .iter()
+            .flat_map(|p| p.weight.iter().copied())
+            .collect();
         let bias = parts
             .iter()
             .flat_map(|p| p.bias.clone().unwrap_or_else(|| vec![0.0; p.shape[0]]))
@@ -259,7 +271,10 @@ fn narrow(v: &[f64]) -> Vec<f32> {
 /// The channel order of a FourierUnit's spectrum in mend (`[re_0 … re_{C-1}, im_0 …]`) in
 /// terms of PyTorch's interleaved order (`[re_0, im_0, re_1, …]`): `perm[new] = old`.
 pub(crate) fn spectrum_permutation(c: usize) -> Vec<usize> {
-    (0..c).map(|i| 2 * i).chain((0..c).map(|i| 2 * i + 1)).collect()
+    (0..c)
+        .map(|i| 2 * i)
+        .chain((0..c).map(|i| 2 * i + 1))
+        .collect()
 }
 
 #[cfg(test)]
