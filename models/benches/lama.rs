@@ -13,6 +13,10 @@ use mend_models::lama::keys::random_state_dict;
 use mend_models::lama::{Lama, LamaConfig, processing};
 use mend_models::model::NoProgress;
 
+/// The allocator `mend` ships with (see `host/src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench(c: &mut Criterion) {
     let side: usize = std::env::var("MEND_BENCH_SIZE")
         .ok()

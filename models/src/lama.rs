@@ -3,7 +3,7 @@
 //!
 //! - [`config`]: architecture hyper-parameters ([`LamaConfig::big_lama`], a tiny test config).
 //! - [`weights`]: state-dict keys, shape checks and BatchNorm folding (f64, at load time).
-//! - [`conv`], [`fourier`], [`ffc`], [`generator`]: the network; [`dft`]: the exact
+//! - [`conv`] (with [`tap_gemm`] on the CPU), [`fourier`], [`ffc`], [`generator`]: the network; [`dft`]: the exact
 //!   `rfft2`/`irfft2` (`norm="ortho"`, any size) as matmuls.
 //! - [`keys`]: the state-dict inventory and random weights for benchmarks.
 //! - [`processing`]: image/mask ↔ tensors, the wrapper's composite and `u8` truncation.
@@ -20,6 +20,7 @@ mod fourier;
 pub mod generator;
 pub mod keys;
 pub mod processing;
+mod tap_gemm;
 mod weights;
 
 use burn::tensor::{Device, Tensor};

@@ -5,35 +5,81 @@ use burn::tensor::Tensor;
 use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, PadMode};
 
+use super::tap_gemm::{self, Taps};
 use super::weights::{HostConv, Loader};
+
+/// How a convolution's weights are held: burn's layout for `conv2d` (GPU), or one matrix per
+/// tap for the shifted-view GEMMs of [`tap_gemm`] (CPU, see [`Loader::uses_tap_gemm`]).
+#[derive(Debug, Clone)]
+enum Kernel {
+    Direct {
+        weight: Tensor<4>,
+        bias: Option<Tensor<1>>,
+    },
+    Taps(Taps),
+}
+
+impl Kernel {
+    /// Fewer input channels than this make each tap's GEMM too thin (`K` = inputs): the
+    /// 4-channel stem stays on burn's small-channel convolution.
+    const MIN_TAP_INPUTS: usize = 16;
+
+    /// The tap form covers strides 1 and 2 (all LaMa uses); others stay direct.
+    fn new(loader: &Loader<'_>, host: &HostConv, transposed: bool, stride: usize) -> Self {
+        let inputs = if transposed {
+            host.shape[0]
+        } else {
+            host.shape[1]
+        };
+        if loader.uses_tap_gemm() && stride <= 2 && inputs >= Self::MIN_TAP_INPUTS {
+            Self::Taps(loader.taps(host, transposed))
+        } else {
+            let (weight, bias) = loader.upload(host);
+            Self::Direct { weight, bias }
+        }
+    }
+}
+
+/// Runs `f` on each batch item (`[1, …]`) and concatenates: the tap path works on one image.
+fn per_item(x: Tensor<4>, f: impl Fn(Tensor<4>) -> Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    if n == 1 {
+        return f(x);
+    }
+    let items = (0..n)
+        .map(|i| f(x.clone().slice([i..i + 1, 0..c, 0..h, 0..w])))
+        .collect();
+    Tensor::cat(items, 0)
+}
 
 /// A `Valid` (padding 0) 2-D convolution, PyTorch weight layout `[out, in, kh, kw]`.
 #[derive(Debug, Clone)]
 pub(crate) struct Conv {
-    weight: Tensor<4>,
-    bias: Option<Tensor<1>>,
+    kernel: Kernel,
     stride: usize,
 }
 
 impl Conv {
     /// Uploads `host` (already folded).
     pub fn new(loader: &Loader<'_>, host: &HostConv, stride: usize) -> Self {
-        let (weight, bias) = loader.upload(host);
         Self {
-            weight,
-            bias,
+            kernel: Kernel::new(loader, host, false, stride),
             stride,
         }
     }
 
     /// `[N, in, H, W]` → `[N, out, (H − kh)/s + 1, (W − kw)/s + 1]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        conv2d(
-            x,
-            self.weight.clone(),
-            self.bias.clone(),
-            ConvOptions::new([self.stride; 2], [0, 0], [1, 1], 1),
-        )
+        match (&self.kernel, self.stride) {
+            (Kernel::Taps(taps), 1) => per_item(x, |x| tap_gemm::conv_stride1(x, taps)),
+            (Kernel::Taps(taps), _) => per_item(x, |x| tap_gemm::conv_stride2(x, taps)),
+            (Kernel::Direct { weight, bias }, s) => conv2d(
+                x,
+                weight.clone(),
+                bias.clone(),
+                ConvOptions::new([s; 2], [0, 0], [1, 1], 1),
+            ),
+        }
     }
 }
 
@@ -41,25 +87,28 @@ impl Conv {
 /// Weight layout `[in, out, 3, 3]`.
 #[derive(Debug, Clone)]
 pub(crate) struct UpConv {
-    weight: Tensor<4>,
-    bias: Option<Tensor<1>>,
+    kernel: Kernel,
 }
 
 impl UpConv {
     /// Uploads `host` (already folded, transposed layout).
     pub fn new(loader: &Loader<'_>, host: &HostConv) -> Self {
-        let (weight, bias) = loader.upload(host);
-        Self { weight, bias }
+        Self {
+            kernel: Kernel::new(loader, host, true, 2),
+        }
     }
 
     /// `[N, in, h, w]` → `[N, out, 2h, 2w]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        conv_transpose2d(
-            x,
-            self.weight.clone(),
-            self.bias.clone(),
-            ConvTransposeOptions::new([2, 2], [1, 1], [1, 1], [1, 1], 1),
-        )
+        match &self.kernel {
+            Kernel::Taps(taps) => per_item(x, |x| tap_gemm::conv_transpose_stride2(x, taps)),
+            Kernel::Direct { weight, bias } => conv_transpose2d(
+                x,
+                weight.clone(),
+                bias.clone(),
+                ConvTransposeOptions::new([2, 2], [1, 1], [1, 1], [1, 1], 1),
+            ),
+        }
     }
 }
 

@@ -143,12 +143,13 @@ impl Generator {
     }
 
     /// [`Generator::forward`] that also returns the wall time of each stage (stem,
-    /// downsamplers, blocks, upsamplers, head) in seconds, synchronising the device after each.
+    /// downsamplers, blocks, upsamplers, head) as `(name, wall s, process CPU s)`, synchronising the device after each.
     /// For benchmarks.
-    pub fn forward_profiled(&mut self, x: Tensor<4>) -> Result<(Tensor<4>, Vec<(String, f64)>)> {
+    pub fn forward_profiled(&mut self, x: Tensor<4>) -> Result<(Tensor<4>, Vec<StageTime>)> {
         let mut timer = Some(StageTimer {
             device: self.device.clone(),
             last: Instant::now(),
+            last_cpu: process_cpu_seconds(),
             stages: Vec::new(),
         });
         let out = self.run(x, &mut |_, _| true, &mut timer)?;
@@ -215,11 +216,29 @@ impl Generator {
     }
 }
 
+/// One stage of [`Generator::forward_profiled`]: `(name, wall seconds, process CPU seconds)`.
+pub type StageTime = (String, f64, f64);
+
 /// Per-stage wall times for [`Generator::forward_profiled`].
 struct StageTimer {
     device: Device,
     last: Instant,
-    stages: Vec<(String, f64)>,
+    last_cpu: f64,
+    stages: Vec<StageTime>,
+}
+
+/// User + system CPU seconds of this process (Linux `/proc/self/stat`; NaN elsewhere), so
+/// stage profiles stay meaningful on a machine shared with other work.
+fn process_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 impl StageTimer {
@@ -227,8 +246,13 @@ impl StageTimer {
         // Timing only: a failed sync shows up as a wrong time, the forward reports errors.
         let _ = self.device.sync();
         let now = Instant::now();
-        self.stages
-            .push((name, now.duration_since(self.last).as_secs_f64()));
+        let cpu = process_cpu_seconds();
+        self.stages.push((
+            name,
+            now.duration_since(self.last).as_secs_f64(),
+            cpu - self.last_cpu,
+        ));
         self.last = now;
+        self.last_cpu = cpu;
     }
 }

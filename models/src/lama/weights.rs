@@ -8,6 +8,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::tap_gemm::Taps;
 use crate::tensor_map::{HostTensor, TensorMap};
 use crate::{Error, Result};
 
@@ -141,6 +142,41 @@ impl<'a> Loader<'a> {
             shift.push(f64::from(beta) - f64::from(mean) * s);
         }
         Ok(Affine { scale, shift })
+    }
+
+    /// Whether convolutions run as per-tap GEMMs ([`super::tap_gemm`]): on the Flex CPU
+    /// backend, where they beat its im2col `conv2d`; GPUs keep burn's convolution kernels.
+    pub fn uses_tap_gemm(&self) -> bool {
+        self.device == Device::flex()
+    }
+
+    /// Uploads a host conv as one `[out, in]` matrix per tap (`ky · k + kx`) and a bias
+    /// column. `transposed` weights are `[in, out, k, k]`.
+    pub fn taps(&self, conv: &HostConv, transposed: bool) -> Taps {
+        let [a, b, k, _] = conv.shape;
+        let (out, inp) = if transposed { (b, a) } else { (a, b) };
+        let kk = k * k;
+        let matrices = (0..kk)
+            .map(|t| {
+                let mut m = Vec::with_capacity(out * inp);
+                for o in 0..out {
+                    for i in 0..inp {
+                        let src = if transposed {
+                            (i * out + o) * kk + t
+                        } else {
+                            (o * inp + i) * kk + t
+                        };
+                        m.push(conv.weight[src] as f32);
+                    }
+                }
+                Tensor::from_data(TensorData::new(m, [out, inp]), &self.device)
+            })
+            .collect();
+        let bias = conv
+            .bias
+            .as_ref()
+            .map(|b| Tensor::from_data(TensorData::new(narrow(b), [b.len(), 1]), &self.device));
+        Taps { matrices, bias, k }
     }
 
     /// Uploads a host conv as `(weight, bias)` tensors in PyTorch's layout.
