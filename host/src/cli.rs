@@ -1,8 +1,9 @@
-//! The command line: `mend start`, `mend run`, `mend list`. Flags follow IOPaint's names so
+//! The command line: `mend start`, `mend run`, `mend list`, `mend download`. Flags follow IOPaint's names so
 //! existing start scripts keep working; every flag also reads a `MEND_*` environment variable.
 //!
 //! Precedence: flag > environment variable > `--config` TOML file > default.
 
+pub mod download;
 pub mod list;
 pub mod plugin;
 pub mod run_batch;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::Result;
-use crate::config::{Config, CorsOrigins, Device};
+use crate::config::{ApiKeys, Config, CorsOrigins, Device};
 
 /// mend: erase what you don't want from a photo, on your own machine.
 #[derive(Debug, Parser)]
@@ -32,8 +33,10 @@ pub enum Command {
     Start(Box<StartArgs>),
     /// Inpaint a file or a folder of images with masks, without a server.
     Run(run_batch::RunArgs),
-    /// List the models mend knows and whether they can run here.
+    /// List the models mend knows and their state here (ready, needs_download, unsupported).
     List(list::ListArgs),
+    /// Download a model's weights into the model folder (IOPaint's layout).
+    Download(download::DownloadArgs),
     /// Create and build plugins (`mend plugin new NAME`, `mend plugin build`).
     Plugin(plugin::PluginArgs),
 }
@@ -114,6 +117,36 @@ pub struct StartArgs {
     /// Deadline of one plugin call, in milliseconds (default 10000).
     #[arg(long, env = "MEND_PLUGIN_DEADLINE_MS")]
     pub plugin_deadline_ms: Option<u64>,
+    /// Base URL of the OpenAI-compatible image provider for paid models (default OpenAI's).
+    #[arg(long, env = "MEND_OPENAI_BASE_URL")]
+    pub openai_base_url: Option<String>,
+    /// File holding the provider's API key, re-read on SIGHUP (or set `MEND_OPENAI_API_KEY`).
+    #[arg(long, env = "MEND_OPENAI_API_KEY_FILE")]
+    pub openai_api_key_file: Option<PathBuf>,
+    /// The provider's API key (environment only, so it never shows in `ps`).
+    #[arg(skip = crate::providers::ApiKey::from_env("MEND_OPENAI_API_KEY"))]
+    pub openai_api_key: Option<crate::providers::ApiKey>,
+    /// Daily spending cap for paid models in USD (0 = unlimited; default 10).
+    #[arg(long, env = "MEND_BUDGET_DAILY_USD")]
+    pub budget_daily_usd: Option<f64>,
+    /// Monthly spending cap in USD (0 = unlimited; default 100).
+    #[arg(long, env = "MEND_BUDGET_MONTHLY_USD")]
+    pub budget_monthly_usd: Option<f64>,
+    /// Per-session spending cap in USD (0 = unlimited; default 5).
+    #[arg(long, env = "MEND_BUDGET_SESSION_USD")]
+    pub budget_session_usd: Option<f64>,
+    /// Minimum seconds between two paid calls of one session (default 10).
+    #[arg(long, env = "MEND_BUDGET_MIN_INTERVAL_SECS")]
+    pub budget_min_interval_secs: Option<u64>,
+    /// Keys the OpenAI-compatible API (`/v1`) requires as `Authorization: Bearer KEY`,
+    /// comma separated; none (the default) = no authentication.
+    #[arg(
+        long,
+        env = "MEND_OPENAI_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub openai_api_keys: Option<Vec<String>>,
     /// TOML configuration file (flags and environment variables override it).
     #[arg(long, env = "MEND_CONFIG")]
     pub config: Option<PathBuf>,
@@ -166,6 +199,7 @@ impl StartArgs {
                 .unwrap_or(base.cors_origins),
             web_dir: self.web_dir.clone().or(base.web_dir),
             local_files_only: self.local_files_only || base.local_files_only,
+            model_files: base.model_files,
             history: base.history && !self.no_history,
             history_max_entries: self.history_max_entries.unwrap_or(base.history_max_entries),
             history_max_bytes: self.history_max_bytes.unwrap_or(base.history_max_bytes),
@@ -174,6 +208,30 @@ impl StartArgs {
             plugin_deadline_ms: self.plugin_deadline_ms.unwrap_or(base.plugin_deadline_ms),
             plugin_max_instances: base.plugin_max_instances,
             plugin_grants: base.plugin_grants,
+            cloud: crate::config::CloudConfig {
+                base_url: self.openai_base_url.clone().unwrap_or(base.cloud.base_url),
+                api_key: self.openai_api_key.clone().or(base.cloud.api_key),
+                api_key_file: self.openai_api_key_file.clone().or(base.cloud.api_key_file),
+                ..base.cloud
+            },
+            budget: crate::budget::BudgetConfig {
+                daily_cap_usd: self.budget_daily_usd.unwrap_or(base.budget.daily_cap_usd),
+                monthly_cap_usd: self
+                    .budget_monthly_usd
+                    .unwrap_or(base.budget.monthly_cap_usd),
+                session_cap_usd: self
+                    .budget_session_usd
+                    .unwrap_or(base.budget.session_cap_usd),
+                min_interval_secs: self
+                    .budget_min_interval_secs
+                    .unwrap_or(base.budget.min_interval_secs),
+                ..base.budget
+            },
+            openai_api_keys: self
+                .openai_api_keys
+                .clone()
+                .map(ApiKeys)
+                .unwrap_or(base.openai_api_keys),
         };
         cfg.validate()?;
         Ok(cfg)

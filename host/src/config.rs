@@ -61,6 +61,18 @@ impl Default for CorsOrigins {
     }
 }
 
+/// A per-file override of a model's download URL and md5, keyed in [`Config::model_files`] by
+/// IOPaint's prefix (`LAMA`, `ANIME_LAMA`, `MIGAN`, …). The environment variables
+/// `<PREFIX>_MODEL_URL` / `<PREFIX>_MODEL_MD5` win over it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelFileOverride {
+    /// Download URL, or a local file path used in place.
+    pub url: Option<String>,
+    /// Expected md5 of the file.
+    pub md5: Option<String>,
+}
+
 /// The fully resolved configuration of `mend start`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -101,6 +113,8 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
     /// Never reach the network for model files (IOPaint's `--local-files-only`).
     pub local_files_only: bool,
+    /// Download URL / md5 overrides per weights file (TOML `[model_files.LAMA]`).
+    pub model_files: BTreeMap<String, ModelFileOverride>,
     /// Record every successful inpaint in the history (input, mask, result, settings).
     pub history: bool,
     /// Keep at most this many history entries (0 = unlimited); oldest are evicted first.
@@ -119,6 +133,89 @@ pub struct Config {
     /// Capabilities granted per plugin id (e.g. `{ "my-plugin" = ["inference"] }`); plugins
     /// get nothing else.
     pub plugin_grants: BTreeMap<String, Vec<String>>,
+    /// The external image provider for paid models (`[cloud]` in the TOML file).
+    pub cloud: CloudConfig,
+    /// Budget caps for paid models (`[budget]`); the values set through the API win once set.
+    pub budget: crate::budget::BudgetConfig,
+    /// Bearer keys the OpenAI-compatible API (`/v1`) accepts; empty = no authentication
+    /// (any `Authorization` header is accepted and ignored).
+    pub openai_api_keys: ApiKeys,
+}
+
+/// Default provider request timeout in seconds (image edits can take a minute).
+pub const DEFAULT_PROVIDER_TIMEOUT_SECS: u64 = 180;
+/// Default number of retries after a provider 5xx or network error.
+pub const DEFAULT_PROVIDER_RETRIES: u32 = 2;
+/// Default first retry delay in milliseconds (doubles for each further retry).
+pub const DEFAULT_PROVIDER_BACKOFF_MS: u64 = 1_000;
+/// OpenAI's API base URL, used when only a key is configured.
+pub const DEFAULT_PROVIDER_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// The OpenAI-style image provider that serves paid models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CloudConfig {
+    /// Base URL of the provider's API (`…/v1`); env `MEND_OPENAI_BASE_URL`.
+    pub base_url: String,
+    /// The API key; env `MEND_OPENAI_API_KEY`. Prefer `api_key_file`.
+    pub api_key: Option<crate::providers::ApiKey>,
+    /// A file holding the API key (re-read on SIGHUP); env `MEND_OPENAI_API_KEY_FILE`.
+    pub api_key_file: Option<PathBuf>,
+    /// Whole-request timeout per attempt, seconds.
+    pub timeout_secs: u64,
+    /// Retries after a 5xx answer or a network error (never after a 4xx).
+    pub retries: u32,
+    /// First retry delay in milliseconds; doubles for each further retry.
+    pub backoff_ms: u64,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_PROVIDER_BASE_URL.to_owned(),
+            api_key: None,
+            api_key_file: None,
+            timeout_secs: DEFAULT_PROVIDER_TIMEOUT_SECS,
+            retries: DEFAULT_PROVIDER_RETRIES,
+            backoff_ms: DEFAULT_PROVIDER_BACKOFF_MS,
+        }
+    }
+}
+
+/// A list of API keys whose `Debug` output never shows the keys.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApiKeys(pub Vec<String>);
+
+impl ApiKeys {
+    /// Whether no key is configured (authentication off).
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|k| k.is_empty())
+    }
+
+    /// Whether `candidate` is one of the keys (compared in constant time per key).
+    pub fn contains(&self, candidate: &str) -> bool {
+        self.0
+            .iter()
+            .filter(|k| !k.is_empty())
+            .fold(false, |found, key| {
+                found | constant_time_eq(key.as_bytes(), candidate.as_bytes())
+            })
+    }
+}
+
+impl std::fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKeys({} redacted)", self.0.len())
+    }
+}
+
+/// Byte equality whose time depends only on the lengths, not on where the bytes differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Default for Config {
@@ -142,6 +239,7 @@ impl Default for Config {
             cors_origins: CorsOrigins::default(),
             web_dir: None,
             local_files_only: false,
+            model_files: BTreeMap::new(),
             history: true,
             history_max_entries: 0,
             history_max_bytes: 0,
@@ -150,6 +248,9 @@ impl Default for Config {
             plugin_deadline_ms: DEFAULT_PLUGIN_DEADLINE_MS,
             plugin_max_instances: DEFAULT_PLUGIN_MAX_INSTANCES,
             plugin_grants: BTreeMap::new(),
+            cloud: CloudConfig::default(),
+            budget: crate::budget::BudgetConfig::default(),
+            openai_api_keys: ApiKeys::default(),
         }
     }
 }
@@ -182,6 +283,12 @@ impl Config {
             return Err(Error::Config(
                 "plugin-memory-mib, plugin-deadline-ms and plugin-max-instances must be greater than 0"
                     .to_owned(),
+            ));
+        }
+        self.budget.validate()?;
+        if self.cloud.timeout_secs == 0 {
+            return Err(Error::Config(
+                "cloud.timeout_secs must be greater than 0".to_owned(),
             ));
         }
         if self.queue_depth == 0 {
@@ -279,6 +386,19 @@ mod tests {
         cfg.queue_depth = 1;
         cfg.input = Some(PathBuf::from("/definitely/not/here.png"));
         assert!(matches!(cfg.validate(), Err(Error::MissingPath(_))));
+    }
+
+    #[test]
+    fn api_keys_match_exactly_and_never_show_in_debug() {
+        let keys = ApiKeys(vec!["sk-one".to_owned(), "sk-two".to_owned()]);
+        assert!(keys.contains("sk-two"));
+        assert!(!keys.contains("sk-tw"));
+        assert!(!keys.contains(""));
+        assert!(!keys.is_empty());
+        assert!(ApiKeys(vec![String::new()]).is_empty());
+        assert!(!format!("{keys:?}").contains("sk-"));
+        let cfg: Config = toml::from_str("openai_api_keys = [\"a\", \"b\"]").unwrap();
+        assert_eq!(cfg.openai_api_keys.0, ["a", "b"]);
     }
 
     #[test]

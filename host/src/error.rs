@@ -60,6 +60,31 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A model's weight files are missing and may not (or cannot) be downloaded.
+    #[error("model `{model}` needs weights that are not on this machine: {missing}. {hint}")]
+    WeightsMissing {
+        /// Model name.
+        model: String,
+        /// The missing files, each as `PATH` (and where to get it).
+        missing: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// Downloading a weights file failed (network, HTTP status, md5 mismatch).
+    #[error(
+        "downloading {url} to {} failed: {reason}. Retry later (a partial download resumes), \
+         or download the file yourself and place it at {}",
+        path.display(),
+        path.display()
+    )]
+    Download {
+        /// The URL.
+        url: String,
+        /// Where the file should end up.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// A capability a later release brings (plugins, diffusion).
     #[error("{0} is not available in this version of mend")]
     NotImplemented(String),
@@ -136,6 +161,46 @@ pub enum Error {
     /// was being stored, never a path, so it can be shown to clients.
     #[error("the server is out of disk space ({0})")]
     DiskFull(String),
+
+    // ---- cloud calls and the budget guard --------------------------------------------------
+    /// A paid call would exceed a budget cap (amounts in dollars).
+    #[error(
+        "the {cap} budget cap of ${limit_usd:.2} would be exceeded: ${spent_usd:.4} spent, \
+         ${reserved_usd:.4} held by calls in flight, this request is estimated at ${estimate_usd:.4}"
+    )]
+    BudgetExceeded {
+        /// Which cap (`daily`, `monthly`, `session`).
+        cap: crate::storage::budget::CapKind,
+        /// The cap.
+        limit_usd: f64,
+        /// Settled spending in the cap's period.
+        spent_usd: f64,
+        /// Reserved by calls in flight in the cap's period.
+        reserved_usd: f64,
+        /// The refused estimate.
+        estimate_usd: f64,
+    },
+    /// The session made a paid call less than the minimum interval ago.
+    #[error(
+        "paid calls from one session are limited to one every {interval_secs} s; retry in {retry_after_secs} s"
+    )]
+    RateLimited {
+        /// Seconds until the session may call again.
+        retry_after_secs: u64,
+        /// The configured minimum interval.
+        interval_secs: u64,
+    },
+    /// No provider (base URL and API key) is configured for a paid model.
+    #[error("{0}")]
+    ProviderNotConfigured(String),
+    /// The external provider failed (after retries). Never carries the API key.
+    #[error("the image provider failed{}: {message}", .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Provider {
+        /// The provider's HTTP status, when it answered.
+        status: Option<u16>,
+        /// The provider's message.
+        message: String,
+    },
 }
 
 impl Error {

@@ -80,12 +80,36 @@ impl Jobs {
             history_id: None,
             width: size.0,
             height: size.1,
+            provider: None,
+            cost_usd: None,
         };
         let store = self.store.clone();
         let record = job.clone();
         blocking(move || store.create_job(&record)).await?;
         self.announce(&job);
         Ok(job)
+    }
+
+    /// Records a job built by the caller (cloud jobs carry a provider and a cost, and a job
+    /// refused by the budget guard starts `blocked_budget`).
+    pub async fn create_record(&self, job: Job) -> Result<Job> {
+        self.retry_pending().await;
+        let store = self.store.clone();
+        let record = job.clone();
+        blocking(move || store.create_job(&record)).await?;
+        self.announce(&job);
+        Ok(job)
+    }
+
+    /// Sets the cost of a cloud job (dollars).
+    pub async fn set_cost(&self, id: JobId, cost_usd: f64) -> Result<()> {
+        let store = self.store.clone();
+        if let Some(job) =
+            blocking(move || store.update_job(&id, |job| job.cost_usd = Some(cost_usd))).await?
+        {
+            self.announce(&job);
+        }
+        Ok(())
     }
 
     async fn mark_running(&self, id: JobId) -> Result<()> {

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
             .and_then(|rt| rt.block_on(mend::cli::start::run(args)).map_err(Into::into)),
         Command::Run(args) => mend::cli::run_batch::run(args).map_err(Into::into),
         Command::List(args) => mend::cli::list::run(args).map_err(Into::into),
+        Command::Download(args) => mend::cli::download::run(args).map_err(Into::into),
         Command::Plugin(args) => mend::cli::plugin::run(args).map_err(Into::into),
     };
     match result {

@@ -1,6 +1,6 @@
-//! The HTTP server: assembles the routers (IOPaint's `/api/v1`, the OpenAPI page, the UI),
-//! Socket.IO, CORS, limits and tracing into one [`axum::Router`], and serves it with graceful
-//! shutdown.
+//! The HTTP server: assembles the routers (IOPaint's `/api/v1`, the OpenAI-compatible `/v1`,
+//! the OpenAPI page, the UI), Socket.IO, CORS, limits and tracing into one [`axum::Router`],
+//! and serves it with graceful shutdown.
 
 pub mod api;
 pub mod api_v1;
@@ -8,6 +8,7 @@ pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod lax;
+pub mod openai;
 pub mod openapi;
 pub mod socket;
 pub mod state;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(api_v1::router())
         .merge(crate::plugins::routes::router())
+        .merge(openai::router(&state))
         .merge(openapi::router());
     ui::mount(routes, cfg.web_dir.as_deref())
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))

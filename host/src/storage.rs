@@ -16,6 +16,7 @@
 //!     output.<ext>               the result
 //!     thumbnail.jpg              a small preview
 //!     meta.json                  the entry as JSON (for humans and disaster recovery)
+//!   cloud-cache/<key>/           results of paid cloud calls, reused by identical requests
 //! ```
 //! Tables (string keys; values are JSON bytes unless noted):
 //! - `meta`: `schema_version` (u64, currently [`SCHEMA_VERSION`]), `history_count`,
@@ -24,7 +25,9 @@
 //! - `history`: id → [`HistoryEntry`]; `history_summary`: id → [`HistorySummary`] (what
 //!   listings read);
 //! - `settings`: key → JSON (`retention` holds the [`Retention`]);
-//! - `snapshots`: editor session → JSON; `plugin_state`: key → raw bytes.
+//! - `snapshots`: editor session → JSON; `plugin_state`: key → raw bytes;
+//! - `budget_*`: the cloud budget ledger, reservations, totals and dedupe index (see
+//!   [`budget`]).
 //!
 //! Ids are UUID v7 strings, so key order is creation order and "newest first" is a reverse
 //! range scan.
@@ -49,6 +52,7 @@
 //! [`HistorySummary`]: records::HistorySummary
 //! [`Retention`]: records::Retention
 
+pub mod budget;
 pub mod records;
 
 mod files;

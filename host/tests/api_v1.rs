@@ -559,10 +559,31 @@ async fn web_ui_is_served_at_the_root() {
             .unwrap()
             .starts_with("text/html")
     );
+    assert_eq!(res.headers()["cache-control"], "no-cache");
     let html = res.text().await.unwrap();
     assert!(html.contains("mend"));
-    let js = s.client.get(s.at("/app.js")).send().await.unwrap();
+    // The first script the page loads (`/assets/index-<hash>.js` of the React build, or the lite
+    // editor's `/app.js`) is served with a JavaScript content type.
+    let script = html.find("<script").unwrap();
+    let start = script + html[script..].find("src=\"").unwrap() + "src=\"".len();
+    let src = format!(
+        "/{}",
+        html[start..start + html[start..].find('"').unwrap()].trim_start_matches('/')
+    );
+    let js = s.client.get(s.at(&src)).send().await.unwrap();
     assert_eq!(js.status(), 200);
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    if src.starts_with("/assets/") {
+        assert_eq!(
+            js.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
 }
 
 #[tokio::test]

@@ -20,24 +20,75 @@ fn version_and_list() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
 
-    let out = mend().arg("list").output().unwrap();
+    let models = temp_dir("list-models");
+    let out = mend()
+        .arg("list")
+        .arg("--model-dir")
+        .arg(&models)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let cv2 = text
         .lines()
         .find(|l| l.starts_with("cv2"))
         .expect("cv2 listed");
-    assert!(cv2.contains("available"), "{cv2}");
+    assert!(cv2.contains("ready"), "{cv2}");
+    let migan = text.lines().find(|l| l.starts_with("migan")).unwrap();
+    assert!(migan.contains("unsupported"), "{migan}");
     assert!(text.lines().any(|l| l.starts_with("lama")));
 
-    let out = mend().args(["list", "--json"]).output().unwrap();
+    // A weights file in IOPaint's layout is seen as present.
+    let checkpoints = models.join("torch/hub/checkpoints");
+    std::fs::create_dir_all(&checkpoints).unwrap();
+    std::fs::write(checkpoints.join("migan_traced.pt"), b"x").unwrap();
+    let out = mend()
+        .args(["list", "--json", "--model-dir"])
+        .arg(&models)
+        .output()
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json.as_array().unwrap();
     assert!(
-        json.as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["name"] == "cv2" && m["state"] == "available")
+        rows.iter()
+            .any(|m| m["name"] == "cv2" && m["state"] == "ready")
     );
+    let migan = rows.iter().find(|m| m["name"] == "migan").unwrap();
+    assert_eq!(migan["weights_present"], true);
+    assert_eq!(
+        migan["files"][0]["path"],
+        checkpoints.join("migan_traced.pt").display().to_string()
+    );
+    let lama = rows.iter().find(|m| m["name"] == "lama").unwrap();
+    assert_eq!(lama["weights_present"], false);
+    assert_eq!(lama["download_bytes"], 205_000_000);
+    std::fs::remove_dir_all(models).ok();
+}
+
+#[test]
+fn download_of_an_unreachable_file_names_url_and_target() {
+    let models = temp_dir("dl-cli");
+    // A closed port: the download fails at once with an actionable message.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/migan_traced.pt");
+    let out = mend()
+        .args(["download", "migan", "--model-dir"])
+        .arg(&models)
+        .env("MIGAN_MODEL_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&url), "{err}");
+    assert!(
+        err.contains("torch/hub/checkpoints/migan_traced.pt"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(models).ok();
 }
 
 #[test]

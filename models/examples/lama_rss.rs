@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use burn::tensor::{Tensor, TensorData};
-use mend_models::device::ComputeDevice;
+use mend_models::device::{ComputeDevice, DeviceChoice};
 use mend_models::lama::keys::random_state_dict;
 use mend_models::lama::{Lama, LamaConfig, processing};
 use mend_models::model::NoProgress;
@@ -50,7 +50,11 @@ fn main() -> anyhow::Result<()> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(1);
-    let device = ComputeDevice::cpu();
+    // `MEND_DEVICE=gpu|auto|cpu` (default cpu) picks the backend.
+    let choice: DeviceChoice = std::env::var("MEND_DEVICE")
+        .unwrap_or_else(|_| "cpu".to_owned())
+        .parse()?;
+    let device = ComputeDevice::resolve(choice)?;
     let config = LamaConfig::big_lama();
     let mut lama = Lama::from_tensor_map(&random_state_dict(&config, 7), &config, device.device())?;
     let before = peak_rss_mib();

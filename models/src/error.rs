@@ -54,6 +54,40 @@ pub enum Error {
     /// The tensor backend failed while running a model (reading results back, device loss).
     #[error("backend error: {0}")]
     Backend(String),
+    /// A file operation on weights failed (names the file).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A weights file's md5 differs from the catalogue's (or `<MODEL>_MODEL_MD5`).
+    #[error(
+        "md5 mismatch for {}: expected {expected}, got {actual}; the file is corrupt or not \
+         the expected release (delete it and download again, or set <MODEL>_MODEL_MD5 if \
+         you replaced it on purpose)",
+        path.display()
+    )]
+    Md5Mismatch {
+        /// The file checked.
+        path: std::path::PathBuf,
+        /// The md5 it should have (lower-case hex).
+        expected: String,
+        /// The md5 it has.
+        actual: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with a description of what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
 }
 
 /// Result alias for `mend-models`.

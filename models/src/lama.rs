@@ -56,6 +56,13 @@ impl Lama {
         self
     }
 
+    /// Builds the model from a state dict whose architecture is read off its shapes
+    /// ([`LamaConfig::big_lama`] for the released `big-lama.pt`).
+    pub fn from_state_dict(map: &TensorMap, device: &Device) -> Result<Self> {
+        let config = weights::Loader::new(map, device)?.infer_config()?;
+        Self::from_tensor_map(map, &config, device)
+    }
+
     /// The generator (for tests and benchmarks).
     pub fn generator_mut(&mut self) -> &mut Generator {
         &mut self.generator

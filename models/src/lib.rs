@@ -13,8 +13,11 @@
 //! - [`hd_strategy`]: IOPaint's high-resolution strategies (Original, Resize, Crop), padding to
 //!   `pad_mod`, and compositing outside the mask.
 //! - [`mask`]: mask binarisation and mask bounding boxes.
-//! - [`catalogue`]: the models mend knows by name.
+//! - [`catalogue`]: the models mend knows by name, with their weight files (URL, md5, size).
+//! - [`model_files`]: where weight files live on disk (IOPaint's layout, env overrides).
 //! - [`tensor_map`]: named host tensors (state dicts) and safetensors reading/writing.
+//! - [`weights`]: weight files (TorchScript archives, safetensors) → [`tensor_map::TensorMap`],
+//!   the safetensors cache of converted archives, md5 checks.
 //! - [`error`]: the crate's error type.
 
 pub mod catalogue;
@@ -25,7 +28,9 @@ pub mod hd_strategy;
 pub mod lama;
 pub mod mask;
 pub mod model;
+pub mod model_files;
 pub mod tensor_map;
+pub mod weights;
 
 pub use error::{Error, Result};
 pub use model::{Cv2Flag, HdStrategy, InpaintConfig, InpaintModel, Progress};

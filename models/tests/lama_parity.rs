@@ -251,14 +251,35 @@ fn cancelling_stops_between_blocks() {
     assert!(matches!(err, mend_models::Error::Cancelled));
 }
 
-/// big-lama with the released weights, converted to safetensors (keys as in the `.pt`).
+/// Where the released big-lama is looked for: `MEND_LAMA_WEIGHTS` (a `.pt` or a converted
+/// `.safetensors`), else IOPaint's layout under `MEND_MODEL_DIR`, else torch's default cache
+/// (`~/.cache/torch/hub/checkpoints/big-lama.pt`), where IOPaint users already have it.
+fn released_big_lama() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MEND_LAMA_WEIGHTS") {
+        return Some(PathBuf::from(p));
+    }
+    let dir = std::env::var_os("MEND_MODEL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(dir.join("torch/hub/checkpoints/big-lama.pt")).filter(|p| p.is_file())
+}
+
+/// big-lama with the released weights (the `.pt` IOPaint downloads, read by mend's TorchScript
+/// reader, or a safetensors conversion with the same keys).
 #[test]
 fn real_big_lama_weights_when_present() {
-    let Some(path) = std::env::var_os("MEND_LAMA_WEIGHTS").map(PathBuf::from) else {
-        println!("SKIPPED real-weights test: set MEND_LAMA_WEIGHTS=/path/to/big-lama.safetensors");
+    let Some(path) = released_big_lama() else {
+        println!(
+            "SKIPPED real-weights test: no big-lama.pt in $MEND_MODEL_DIR or \
+             ~/.cache/torch/hub/checkpoints (or set MEND_LAMA_WEIGHTS)"
+        );
         return;
     };
-    let map = read_safetensors(&std::fs::read(&path).unwrap()).unwrap();
+    let map = if path.extension().is_some_and(|e| e == "safetensors") {
+        read_safetensors(&std::fs::read(&path).unwrap()).unwrap()
+    } else {
+        mend_models::weights::load_state_dict(&path).unwrap()
+    };
     let generator_floats = map
         .keys()
         .filter(|k| k.contains("generator.model.") && !k.ends_with("num_batches_tracked"))

@@ -48,8 +48,9 @@ pub struct RunArgs {
     /// Maximum image size in pixels.
     #[arg(long, default_value_t = crate::config::DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
-    /// Folder of model weights (unused by cv2).
-    #[arg(long)]
+    /// Folder of model weights (IOPaint's layout; unused by cv2). Missing weights are
+    /// downloaded first.
+    #[arg(long, env = "MEND_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
     /// Also record every result in the history (shown by `mend start` and its UI).
     #[arg(long)]
@@ -57,6 +58,27 @@ pub struct RunArgs {
     /// mend's data folder, for `--save-history` (default as for `mend start`).
     #[arg(long, env = "MEND_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+}
+
+/// Checks the model and downloads its missing weights (with a progress bar).
+fn fetch_weights(args: &RunArgs) -> Result<factory::ModelSource> {
+    let entry = factory::check_available(&args.model)?;
+    if !entry.needs_download() {
+        return Ok(factory::ModelSource::named(&args.model));
+    }
+    let model_dir = args
+        .model_dir
+        .clone()
+        .unwrap_or_else(crate::config::default_model_dir);
+    let ctx = crate::models::WeightsContext::new(&model_dir, false);
+    let bars = crate::models::progress_bar::DownloadBars::new();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?
+        .block_on(crate::models::prepare_with(&args.model, &ctx, &|p| {
+            bars.update(&p);
+        }))
 }
 
 /// One unit of batch work.
@@ -144,8 +166,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
         }
         None => InpaintConfig::default(),
     };
-    factory::check_available(&args.model)?;
-    ResolvedDevice::resolve(args.device);
+    let source = fetch_weights(args)?;
+    let device = ResolvedDevice::resolve(args.device)?;
+    tracing::info!(device = %device.describe(), "compute device");
     let (items, skipped) = plan(args)?;
     for path in &skipped {
         tracing::warn!("no mask for {}; skipped", path.display());
@@ -191,7 +214,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         items
             .par_iter()
             .map_init(
-                || factory::create(&args.model),
+                || factory::create_from(&source, device.compute()),
                 |model, item| {
                     let result = match model {
                         Ok(model) => process(model.as_mut(), item, &ctx),

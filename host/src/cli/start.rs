@@ -1,4 +1,5 @@
-//! `mend start`: resolve the configuration, load the model, bind, serve until Ctrl-C/SIGTERM.
+//! `mend start`: resolve the configuration, fetch the model's weights if missing, load the
+//! model, bind, serve until Ctrl-C/SIGTERM.
 
 use std::net::SocketAddr;
 
@@ -7,6 +8,8 @@ use tokio::net::TcpListener;
 use super::StartArgs;
 use crate::engine::{Engine, EventBus};
 use crate::jobs::Jobs;
+use crate::models::progress_bar::DownloadBars;
+use crate::models::{self, WeightsContext};
 use crate::plugins::Plugins;
 use crate::server::{self, AppState};
 use crate::storage::Store;
@@ -36,12 +39,15 @@ pub async fn run(args: &StartArgs) -> Result<()> {
         max_bytes: config.history_max_bytes,
     })?;
     let events = EventBus::new();
-    let engine = Engine::start(
-        &config.model,
-        config.device,
-        config.queue_depth,
-        events.clone(),
-    )?;
+    // Fetch missing weights first (unless --local-files-only), with a bar on the terminal.
+    let weights = WeightsContext::from_config(&config);
+    let bars = DownloadBars::new();
+    let source = models::prepare_with(&config.model, &weights, &|p| {
+        bars.update(&p);
+        events.send(models::prepare::download_event(&p));
+    })
+    .await?;
+    let engine = Engine::start_from(&source, config.device, config.queue_depth, events.clone())?;
     let plugins = Plugins::start(&config, events.clone(), Some(store.clone())).await?;
     tracing::info!(
         dir = %plugins.dir().display(),
@@ -59,7 +65,7 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     let url = format!("http://{local}");
     tracing::info!(
         model = %config.model,
-        device = engine.device().as_str(),
+        device = %engine.device().describe(),
         queue_depth = config.queue_depth,
         "mend {} ready at {url}",
         env!("CARGO_PKG_VERSION")
@@ -67,7 +73,19 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     if config.inbrowser {
         open_browser(&url);
     }
-    let state = AppState::new(config, engine, jobs, plugins);
+    let state = AppState::new(config, engine, jobs, plugins)?;
+    if state.cloud.keys().has_file() {
+        crate::providers::reload_on_sighup(state.cloud.keys().clone());
+    }
+    tracing::info!(
+        provider_configured = state.cloud.provider_configured(),
+        "cloud models {}",
+        if state.cloud.provider_configured() {
+            "enabled"
+        } else {
+            "disabled (no API key)"
+        }
+    );
     server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("mend stopped");
     Ok(())

@@ -42,6 +42,20 @@ pub enum EngineEvent {
         /// The new model's name.
         name: String,
     },
+    /// A model's weights file is being downloaded (sent at most every 100 ms, and once when
+    /// the file is complete).
+    ModelDownload {
+        /// The model's name.
+        model: String,
+        /// The file's name.
+        file: String,
+        /// Bytes on disk so far.
+        downloaded: u64,
+        /// The file's size, when known.
+        total: Option<u64>,
+        /// The file is complete and verified.
+        done: bool,
+    },
     /// A plugin was loaded, replaced, enabled, disabled, configured or removed.
     PluginsChanged {
         /// The plugin's id (or file name when it failed to load).

@@ -1,35 +1,173 @@
 //! Creates erase models by name from the catalogue.
+//!
+//! Models without weights (`cv2`) are built directly. Models with weights are built by a
+//! [`WeightsLoader`]: the weight files (already on disk, see [`crate::models::ensure`]) are read
+//! into state dicts with [`mend_models::weights::load_state_dict`] (TorchScript archives are
+//! converted once and cached as safetensors) and handed to the loader with the resolved compute
+//! device: `lama`/`anime-lama` are built in, and [`register_loader`] adds loaders at run time
+//! (tests, future model-adapter plugins).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{OnceLock, RwLock};
 
 use mend_models::InpaintModel;
-use mend_models::catalogue;
+use mend_models::catalogue::{self, CatalogueEntry};
 use mend_models::cv2::Cv2Model;
+use mend_models::device::ComputeDevice;
+use mend_models::lama::Lama;
+use mend_models::tensor_map::TensorMap;
 
 use crate::{Error, Result};
 
-/// Fails unless `name` is a model this build can load right now.
-pub fn check_available(name: &str) -> Result<()> {
-    let entry = catalogue::find(name).ok_or_else(|| Error::UnknownModel(name.to_owned()))?;
-    if !entry.implemented {
-        return Err(Error::ModelUnavailable {
+/// Builds a model from its state dicts, one per catalogue file in catalogue order (LaMa: one,
+/// keys as in `spec/lama-model.md` §2.1, e.g. `model.generator.model.1.ffc.convl2l.weight`).
+pub type WeightsLoader = fn(
+    &CatalogueEntry,
+    Vec<TensorMap>,
+    &ComputeDevice,
+) -> mend_models::Result<Box<dyn InpaintModel>>;
+
+/// What the engine needs to create a model: its name and, for models with weights, the local
+/// weight files in catalogue order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSource {
+    /// Catalogue name.
+    pub name: String,
+    /// Weight files (empty for models without weights).
+    pub weights: Vec<PathBuf>,
+}
+
+impl ModelSource {
+    /// A model without weight files.
+    pub fn named(name: &str) -> Self {
+        Self {
             name: name.to_owned(),
-            reason: "this build of mend cannot run it yet (the neural model runtime is not part \
-                     of this version); use `cv2`"
-                .to_owned(),
-        });
+            weights: Vec::new(),
+        }
     }
+}
+
+/// Loaders compiled into this build: LaMa and its anime fine-tune (same architecture).
+const BUILTIN_LOADERS: &[(&str, WeightsLoader)] =
+    &[("lama", lama_loader), ("anime-lama", lama_loader)];
+
+/// Builds LaMa from the first state dict on `device` (architecture read off the shapes: the
+/// released big-lama, or a small generator in tests), named after the catalogue entry.
+fn lama_loader(
+    entry: &CatalogueEntry,
+    maps: Vec<TensorMap>,
+    device: &ComputeDevice,
+) -> mend_models::Result<Box<dyn InpaintModel>> {
+    let map = maps.into_iter().next().ok_or_else(|| {
+        mend_models::Error::InvalidWeights(format!("{}: no weights file given", entry.name))
+    })?;
+    let lama = Lama::from_state_dict(&map, device.device())?.with_name(entry.name);
+    Ok(Box::new(lama))
+}
+
+fn builtin_loader(name: &str) -> Option<WeightsLoader> {
+    BUILTIN_LOADERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, loader)| *loader)
+}
+
+fn registered() -> &'static RwLock<HashMap<String, WeightsLoader>> {
+    static LOADERS: OnceLock<RwLock<HashMap<String, WeightsLoader>>> = OnceLock::new();
+    LOADERS.get_or_init(|| RwLock::new(HashMap::new()))
+}
+
+/// Registers (or replaces) the loader of catalogue model `name`.
+pub fn register_loader(name: &str, loader: WeightsLoader) -> Result<()> {
+    let entry = catalogue::find(name).ok_or_else(|| Error::UnknownModel(name.to_owned()))?;
+    if !entry.needs_download() {
+        return Err(Error::BadRequest(format!(
+            "model `{name}` has no weight files to load"
+        )));
+    }
+    registered()
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.to_owned(), loader);
     Ok(())
 }
 
-/// Creates the model called `name`.
-pub fn create(name: &str) -> Result<Box<dyn InpaintModel>> {
-    check_available(name)?;
-    match name {
-        "cv2" => Ok(Box::new(Cv2Model)),
-        other => Err(Error::ModelUnavailable {
-            name: other.to_owned(),
-            reason: "no loader for this model".to_owned(),
-        }),
+fn loader_for(name: &str) -> Option<WeightsLoader> {
+    let registered = registered()
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(name)
+        .copied();
+    registered.or_else(|| builtin_loader(name))
+}
+
+/// Whether this build can run `name` (given its weights).
+pub fn is_supported(name: &str) -> bool {
+    catalogue::find(name).is_some_and(|e| {
+        if e.needs_download() {
+            loader_for(name).is_some()
+        } else {
+            e.implemented
+        }
+    })
+}
+
+/// Fails unless `name` is a model this build can run (weights may still need a download).
+pub fn check_available(name: &str) -> Result<&'static CatalogueEntry> {
+    let entry = catalogue::find(name).ok_or_else(|| Error::UnknownModel(name.to_owned()))?;
+    if !is_supported(name) {
+        return Err(Error::ModelUnavailable {
+            name: name.to_owned(),
+            reason: if entry.needs_download() {
+                "this build of mend has no runtime for it yet (weights can still be fetched \
+                 with `mend download`); use `cv2`"
+                    .to_owned()
+            } else {
+                "this build of mend cannot run it".to_owned()
+            },
+        });
     }
+    Ok(entry)
+}
+
+/// Creates the model called `name` (models without weights only).
+pub fn create(name: &str) -> Result<Box<dyn InpaintModel>> {
+    create_from(&ModelSource::named(name), &ComputeDevice::cpu())
+}
+
+/// Creates a model on `device`, reading its weight files when it has some.
+pub fn create_from(source: &ModelSource, device: &ComputeDevice) -> Result<Box<dyn InpaintModel>> {
+    let entry = check_available(&source.name)?;
+    if !entry.needs_download() {
+        return match entry.name {
+            "cv2" => Ok(Box::new(Cv2Model)),
+            other => Err(Error::ModelUnavailable {
+                name: other.to_owned(),
+                reason: "no constructor for this model".to_owned(),
+            }),
+        };
+    }
+    let loader = loader_for(entry.name).ok_or_else(|| Error::ModelUnavailable {
+        name: entry.name.to_owned(),
+        reason: "no runtime for it in this build".to_owned(),
+    })?;
+    if source.weights.len() != entry.files.len() {
+        return Err(Error::ModelUnavailable {
+            name: entry.name.to_owned(),
+            reason: format!(
+                "{} weight file(s) needed, {} given (weights must be fetched first)",
+                entry.files.len(),
+                source.weights.len()
+            ),
+        });
+    }
+    let maps = source
+        .weights
+        .iter()
+        .map(|p| mend_models::weights::load_state_dict(p))
+        .collect::<mend_models::Result<Vec<_>>>()?;
+    Ok(loader(entry, maps, device)?)
 }
 
 #[cfg(test)]
@@ -43,9 +181,10 @@ mod tests {
             Some("cv2")
         );
         assert!(matches!(
-            create("lama"),
+            create("migan"),
             Err(Error::ModelUnavailable { .. })
         ));
         assert!(matches!(create("nope"), Err(Error::UnknownModel(_))));
+        assert!(register_loader("cv2", |_, _, _| Err(mend_models::Error::Cancelled)).is_err());
     }
 }

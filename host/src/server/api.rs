@@ -1,6 +1,9 @@
-//! mend's own API next to IOPaint's: history, jobs and editor-session snapshots
-//! (`/api/v1/history`, `/api/v1/jobs`, `/api/v1/sessions`).
+//! mend's own API next to IOPaint's: history, jobs, editor-session snapshots, the budget and
+//! paid cloud edits (`/api/v1/history`, `/api/v1/jobs`, `/api/v1/sessions`,
+//! `/api/v1/budget`, `/api/v1/cloud`).
 
+pub mod budget;
+pub mod cloud;
 pub mod history;
 pub mod jobs;
 pub mod sessions;
@@ -52,8 +55,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/history/{id}/{file}", get(history::file))
         .route("/api/v1/jobs", get(jobs::list))
-        .route("/api/v1/jobs/{id}", get(jobs::get))
+        .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
         .route("/api/v1/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/api/v1/budget", get(budget::status))
+        .route(
+            "/api/v1/budget/config",
+            get(budget::get_config).put(budget::put_config),
+        )
+        .route("/api/v1/budget/estimate", post(budget::estimate))
+        .route("/api/v1/budget/ledger", get(budget::ledger))
+        .route("/api/v1/cloud/models", get(budget::cloud_models))
+        .route("/api/v1/cloud/edit", post(cloud::edit))
         .route(
             "/api/v1/sessions/{session}/snapshot",
             get(sessions::get)

@@ -8,6 +8,7 @@ pub mod inpaint;
 pub mod masks;
 pub mod media;
 pub mod models;
+pub mod pipeline;
 pub mod plugins;
 pub mod schema;
 

@@ -17,6 +17,10 @@ pub struct ApiError {
     status: StatusCode,
     kind: &'static str,
     detail: String,
+    /// Machine-readable fields added to the body (e.g. which budget cap refused a call).
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `Retry-After` seconds (503 always gets one).
+    retry_after: Option<u64>,
 }
 
 /// The JSON body of every error response.
@@ -39,6 +43,8 @@ impl ApiError {
             status,
             kind,
             detail: detail.into(),
+            extra: None,
+            retry_after: None,
         }
     }
 
@@ -66,6 +72,9 @@ impl From<Error> for ApiError {
             Error::BodyTooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "PayloadTooLarge"),
             Error::UnknownModel(_) => (S::NOT_FOUND, "UnknownModel"),
             Error::ModelUnavailable { .. } => (S::UNPROCESSABLE_ENTITY, "ModelUnavailable"),
+            Error::WeightsMissing { .. } => (S::UNPROCESSABLE_ENTITY, "WeightsMissing"),
+            // The upstream (weights host) failed; the message says what to do, so it is shown.
+            Error::Download { .. } => (S::BAD_GATEWAY, "DownloadFailed"),
             Error::NotImplemented(_) => (S::NOT_IMPLEMENTED, "NotImplemented"),
             Error::NotFound(_) => (S::NOT_FOUND, "NotFound"),
             Error::NotConfigured(_) => (S::NOT_FOUND, "NotConfigured"),
@@ -89,6 +98,10 @@ impl From<Error> for ApiError {
             // so the client sees which plugin failed and why.
             Error::Plugin { .. } => (S::UNPROCESSABLE_ENTITY, "PluginError"),
             Error::PluginInvalid { .. } => (S::BAD_REQUEST, "InvalidPlugin"),
+            Error::BudgetExceeded { .. } => (S::PAYMENT_REQUIRED, "BudgetExceeded"),
+            Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "RateLimited"),
+            Error::ProviderNotConfigured(_) => (S::SERVICE_UNAVAILABLE, "ProviderNotConfigured"),
+            Error::Provider { .. } => (S::BAD_GATEWAY, "ProviderError"),
             Error::Model(_)
             | Error::ImageEncode(_)
             | Error::Io { .. }
@@ -97,9 +110,11 @@ impl From<Error> for ApiError {
             | Error::Task(_)
             | Error::Storage(_) => (S::INTERNAL_SERVER_ERROR, "InternalError"),
         };
+        let (extra, retry_after) = error_fields(&err);
         let detail = if status.is_server_error()
             && status != S::SERVICE_UNAVAILABLE
             && status != S::NOT_IMPLEMENTED
+            && status != S::BAD_GATEWAY
         {
             tracing::error!(error = %err, "request failed");
             if status == S::INSUFFICIENT_STORAGE {
@@ -115,8 +130,50 @@ impl From<Error> for ApiError {
             status,
             kind,
             detail,
+            extra,
+            retry_after,
         }
     }
+}
+
+/// The machine-readable fields and `Retry-After` of budget and provider errors.
+fn error_fields(
+    err: &Error,
+) -> (
+    Option<serde_json::Map<String, serde_json::Value>>,
+    Option<u64>,
+) {
+    let fields = match err {
+        Error::BudgetExceeded {
+            cap,
+            limit_usd,
+            spent_usd,
+            reserved_usd,
+            estimate_usd,
+        } => serde_json::json!({
+            "cap": cap,
+            "limit_usd": limit_usd,
+            "spent_usd": spent_usd,
+            "reserved_usd": reserved_usd,
+            "estimate_usd": estimate_usd,
+        }),
+        Error::RateLimited {
+            retry_after_secs, ..
+        } => {
+            return (
+                serde_json::json!({ "retry_after_secs": retry_after_secs })
+                    .as_object()
+                    .cloned(),
+                Some(*retry_after_secs),
+            );
+        }
+        Error::Provider { status, message } => serde_json::json!({
+            "provider_status": status,
+            "provider_message": message,
+        }),
+        _ => return (None, None),
+    };
+    (fields.as_object().cloned(), None)
 }
 
 impl IntoResponse for ApiError {
@@ -127,11 +184,24 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             body: String::new(),
         };
-        let mut response = (self.status, axum::Json(body)).into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        let mut json = serde_json::to_value(&body).unwrap_or_default();
+        if let (Some(extra), Some(map)) = (self.extra, json.as_object_mut()) {
+            map.extend(extra);
+        }
+        let mut response = (self.status, axum::Json(json)).into_response();
+        let retry_after = match self.retry_after {
+            Some(secs) => Some(secs),
+            None if self.status == StatusCode::SERVICE_UNAVAILABLE
+                && self.kind != "ProviderNotConfigured" =>
+            {
+                Some(u64::from(RETRY_AFTER_SECS))
+            }
+            None => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -4,9 +4,10 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::api::{history, jobs, sessions};
+use super::api::{budget, cloud, history, jobs, sessions};
 use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
 use super::error::ErrorBody;
+use super::openai;
 use super::state::AppState;
 
 /// mend's API description, generated from the handlers.
@@ -43,9 +44,22 @@ use super::state::AppState;
         jobs::list,
         jobs::get,
         jobs::cancel,
+        jobs::delete,
+        budget::status,
+        budget::get_config,
+        budget::put_config,
+        budget::estimate,
+        budget::ledger,
+        budget::cloud_models,
+        cloud::edit,
         sessions::get,
         sessions::put,
         sessions::delete,
+        openai::models::list,
+        openai::models::get,
+        openai::edits::edit,
+        openai::generations::generate,
+        openai::variations::vary,
     ),
     components(schemas(
         ErrorBody,
@@ -54,11 +68,26 @@ use super::state::AppState;
         schema::ModelInfo,
         schema::PluginInfo,
         schema::MediasResponse,
+        schema::MediaTab,
         schema::GenInfoResponse,
+        openai::error::OpenAiErrorBody,
+        openai::error::ErrorDetail,
+        openai::models::ModelList,
+        openai::models::ModelObject,
+        openai::response::ImagesResponse,
+        openai::response::ImageData,
+        openai::response::Usage,
+        openai::response::InputTokensDetails,
+        openai::request::GenerationRequest,
+        openai::edits::EditForm,
+        openai::variations::VariationForm,
     )),
     tags(
         (name = "iopaint", description = "IOPaint 1.6.0-compatible routes"),
-        (name = "mend", description = "mend's own routes: history, jobs, session snapshots")
+        (name = "mend", description = "mend's own routes: history, jobs, session snapshots"),
+        (name = "budget", description = "Paid cloud models: budget status, settings, estimates, ledger, prices and the editor's cloud edit"),
+        (name = "openai", description = "OpenAI-compatible images API (`/v1`); errors are \
+                                          `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`")
     )
 )]
 pub struct ApiDoc;

@@ -1,7 +1,7 @@
 //! Socket.IO at `/socket.io/` (Engine.IO v4), IOPaint's events: `diffusion_progress`
 //! (`{"step": n}`) and `diffusion_finish`, emitted for every inpaint — erase models included —
-//! plus mend's own `mend_progress`/`mend_finish`/`mend_error`/`model_switched` and
-//! `job_state` (the job record on every state change), all with the job id.
+//! plus mend's own `mend_progress`/`mend_finish`/`mend_error`/`model_switched`,
+//! `model_download` (`{model, file, downloaded, total, done}`) and `job_state` (the job record on every state change), all with the job id.
 //!
 //! Events are forwarded from the engine's [`EventBus`] by one task on the server's runtime
 //! (upstream spins a new event loop per emit from worker threads).
@@ -69,6 +69,25 @@ async fn forward(io: &SocketIo, event: EngineEvent) {
         EngineEvent::PluginsChanged { id, change } => {
             io.emit("plugins_changed", &json!({ "id": id, "change": change }))
                 .await
+        }
+        EngineEvent::ModelDownload {
+            model,
+            file,
+            downloaded,
+            total,
+            done,
+        } => {
+            io.emit(
+                "model_download",
+                &json!({
+                    "model": model,
+                    "file": file,
+                    "downloaded": downloaded,
+                    "total": total,
+                    "done": done,
+                }),
+            )
+            .await
         }
         EngineEvent::ModelSwitched { name } => {
             io.emit("model_switched", &json!({ "name": name })).await

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::budget::{Clock, SystemClock};
+use crate::cloud::Cloud;
 use crate::config::Config;
 use crate::engine::{Engine, EventBus};
 use crate::imaging::Limits;
@@ -21,19 +23,40 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Loaded plugins.
     pub plugins: Plugins,
+    /// Paid calls to the external provider, through the budget guard.
+    pub cloud: Cloud,
 }
 
 impl AppState {
-    /// Builds the state from a configuration and a started engine.
-    pub fn new(config: Config, engine: Engine, jobs: Jobs, plugins: Plugins) -> Self {
+    /// Builds the state from a configuration and a started engine, with the system clock.
+    pub fn new(
+        config: Config,
+        engine: Engine,
+        jobs: Jobs,
+        plugins: Plugins,
+    ) -> crate::Result<Self> {
+        Self::with_clock(config, engine, jobs, plugins, Arc::new(SystemClock))
+    }
+
+    /// [`AppState::new`] with the budget guard on another clock (tests cross day and month
+    /// boundaries with a manual one).
+    pub fn with_clock(
+        config: Config,
+        engine: Engine,
+        jobs: Jobs,
+        plugins: Plugins,
+        clock: Arc<dyn Clock>,
+    ) -> crate::Result<Self> {
         let limits = Limits::new(config.max_pixels);
-        Self {
+        let cloud = Cloud::new(&config, jobs.store().clone(), jobs.clone(), clock)?;
+        Ok(Self {
             config: Arc::new(config),
             engine,
             limits,
             jobs,
             plugins,
-        }
+            cloud,
+        })
     }
 
     /// The event bus (progress, finish, model switches).

@@ -314,6 +314,8 @@ mod tests {
             history_id: None,
             width: 8,
             height: 8,
+            provider: None,
+            cost_usd: None,
         }
     }
 

@@ -32,7 +32,7 @@ pub enum JobState {
     Failed,
     /// Cancelled by the user or because the client went away.
     Cancelled,
-    /// Refused by the budget guard (cloud jobs, later).
+    /// Refused by the budget guard (cloud jobs).
     BlockedBudget,
 }
 
@@ -68,6 +68,12 @@ pub struct Job {
     pub width: u32,
     /// Image height.
     pub height: u32,
+    /// The external provider that ran it (cloud jobs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// What it cost in dollars (cloud jobs only; the estimate until settled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
 }
 
 /// Timings of one inpaint, in milliseconds.

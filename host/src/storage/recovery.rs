@@ -14,7 +14,7 @@ use super::tables::{
     HISTORY, HISTORY_SUMMARY, JOBS, JOBS_BY_STATE, META, PLUGIN_STATE, SETTINGS, SNAPSHOTS,
     from_json, meta_add, meta_get, meta_key,
 };
-use super::{Store, jobs};
+use super::{Store, budget, jobs};
 use crate::{Error, Result};
 
 /// The database schema version this build reads and writes.
@@ -32,6 +32,9 @@ pub struct RecoveryReport {
     /// History entries whose folder or files were missing, removed from the index (their ids
     /// are logged as warnings).
     pub broken_entries_removed: u64,
+    /// Budget reservations of calls that were in flight when the previous run stopped,
+    /// released (no job survives a restart).
+    pub budget_reservations_released: u64,
 }
 
 /// Runs the schema check and recovery on a freshly opened store.
@@ -40,12 +43,14 @@ pub(super) fn run(store: &Store) -> Result<RecoveryReport> {
     let txn = store.begin_write()?;
     check_schema(&txn)?;
     let interrupted_jobs = jobs::mark_interrupted(&txn)?;
+    let budget_reservations_released = budget::release_all(&txn)?;
     let (referenced, broken) = check_entries(&txn, data_dir)?;
     txn.commit()?;
 
     let mut report = RecoveryReport {
         interrupted_jobs,
         broken_entries_removed: broken,
+        budget_reservations_released,
         ..RecoveryReport::default()
     };
     sweep(data_dir, &referenced, &mut report)?;
@@ -61,6 +66,7 @@ fn check_schema(txn: &WriteTransaction) -> Result<()> {
     txn.open_table(SETTINGS)?;
     txn.open_table(SNAPSHOTS)?;
     txn.open_table(PLUGIN_STATE)?;
+    budget::create_tables(txn)?;
     let mut meta = txn.open_table(META)?;
     let stored = meta.get(meta_key::SCHEMA_VERSION)?.map(|v| v.value());
     match stored {
@@ -240,6 +246,8 @@ mod tests {
             history_id: None,
             width: 8,
             height: 8,
+            provider: None,
+            cost_usd: None,
         }
     }
 

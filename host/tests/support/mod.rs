@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
+pub mod fake_provider;
 pub mod process;
+pub mod weights_server;
 
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -38,6 +40,14 @@ impl TestServer {
 
     /// Starts a server after `tweak` adjusted the configuration.
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_clock(tweak, std::sync::Arc::new(mend::budget::SystemClock)).await
+    }
+
+    /// [`TestServer::start_with`] with the budget guard on `clock`.
+    pub async fn start_with_clock(
+        tweak: impl FnOnce(&mut Config),
+        clock: std::sync::Arc<dyn mend::budget::Clock>,
+    ) -> Self {
         let data_dir = temp_dir("server");
         let mut config = Config {
             port: 0,
@@ -65,7 +75,7 @@ impl TestServer {
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(config, engine, jobs, plugins);
+        let state = AppState::with_clock(config, engine, jobs, plugins, clock).expect("app state");
         tokio::spawn(async move {
             server::serve(listener, state, async {
                 let _ = rx.await;

@@ -107,6 +107,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_architecture_is_read_back_from_a_state_dict() {
+        let device = burn::tensor::Device::flex();
+        for config in [LamaConfig::big_lama(), LamaConfig::tiny()] {
+            let map = crate::lama::keys::random_state_dict(&config, 1);
+            let loader = crate::lama::weights::Loader::new(&map, &device).unwrap();
+            let got = loader.infer_config().unwrap();
+            assert_eq!(got.ngf, config.ngf);
+            assert_eq!(got.n_downsampling, config.n_downsampling);
+            assert_eq!(got.n_blocks, config.n_blocks);
+            assert_eq!(got.global_channels(), config.global_channels());
+            assert_eq!(got.local_channels(), config.local_channels());
+            assert_eq!(got.output_nc, config.output_nc);
+        }
+    }
+
+    #[test]
     fn big_lama_indices_match_the_checkpoint() {
         let c = LamaConfig::big_lama();
         assert_eq!(c.first_block_index(), 5);

@@ -8,6 +8,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::config::LamaConfig;
 use super::tap_gemm::Taps;
 use crate::tensor_map::{HostTensor, TensorMap};
 use crate::{Error, Result};
@@ -66,6 +67,70 @@ impl<'a> Loader<'a> {
             prefix,
             device: device.clone(),
         })
+    }
+
+    /// The shape of `<prefix><key>`, if present.
+    fn shape_of(&self, key: &str) -> Option<&'a [usize]> {
+        self.map
+            .get(&format!("{}{key}", self.prefix))
+            .map(|t| t.shape.as_slice())
+    }
+
+    /// Reads the architecture off the tensor shapes: `ngf` and input channels from the stem,
+    /// downsamplers and resnet blocks by counting their keys, the global ratio from the first
+    /// block's `convl2g`, output channels from the head. big-lama and anime-lama give
+    /// [`LamaConfig::big_lama`]; smaller test generators load with their own sizes. Shapes are
+    /// checked again, key by key, when the generator is built.
+    pub fn infer_config(&self) -> Result<LamaConfig> {
+        let bad = |what: &str| Error::InvalidWeights(format!("not a LaMa generator: {what}"));
+        let stem = self
+            .shape_of("1.ffc.convl2l.weight")
+            .filter(|s| s.len() == 4)
+            .ok_or_else(|| bad("no 4-D stem convolution"))?;
+        let (ngf, input_nc) = (stem[0], stem[1]);
+        let mut n_downsampling = 0;
+        while self
+            .shape_of(&format!("{}.ffc.convl2l.weight", 2 + n_downsampling))
+            .is_some()
+        {
+            n_downsampling += 1;
+        }
+        let first_block = 2 + n_downsampling;
+        let mut n_blocks = 0;
+        while self
+            .shape_of(&format!(
+                "{}.conv1.ffc.convl2l.weight",
+                first_block + n_blocks
+            ))
+            .is_some()
+        {
+            n_blocks += 1;
+        }
+        if n_downsampling == 0 || n_blocks == 0 {
+            return Err(bad("no downsamplers or no resnet blocks"));
+        }
+        let l2g = self
+            .shape_of(&format!("{first_block}.conv1.ffc.convl2g.weight"))
+            .filter(|s| s.len() == 4)
+            .ok_or_else(|| bad("the first block has no convl2g"))?;
+        let (global, local) = (l2g[0], l2g[1]);
+        let bottleneck = global + local;
+        let mut config = LamaConfig {
+            input_nc,
+            ngf,
+            n_downsampling,
+            n_blocks,
+            // `int(bottleneck · ratio)` must give `global` back: nudge off the float boundary.
+            global_ratio: (global as f64 + 0.25) / bottleneck as f64,
+            ..LamaConfig::big_lama()
+        };
+        if bottleneck < ngf << n_downsampling {
+            config.max_features = bottleneck;
+        }
+        if let Some(head) = self.shape_of(&format!("{}.weight", config.head_index())) {
+            config.output_nc = head.first().copied().unwrap_or(config.output_nc);
+        }
+        Ok(config)
     }
 
     /// The tensor `<prefix><key>`, checked against `shape`.

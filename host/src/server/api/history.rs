@@ -50,7 +50,7 @@ fn file_url(id: &str, kind: &str) -> String {
 }
 
 /// Lists history entries, newest first.
-#[utoipa::path(get, path = "/api/v1/history", tag = "mend", params(PageQuery),
+#[utoipa::path(get, operation_id = "history_list", path = "/api/v1/history", tag = "mend", params(PageQuery),
     responses((status = 200, body = HistoryPage)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -74,7 +74,7 @@ pub async fn list(
 }
 
 /// One history entry.
-#[utoipa::path(get, path = "/api/v1/history/{id}", tag = "mend",
+#[utoipa::path(get, operation_id = "history_get", path = "/api/v1/history/{id}", tag = "mend",
     responses((status = 200, body = HistoryDetail), (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -95,7 +95,7 @@ pub async fn get(
 }
 
 /// One file of an entry: `input`, `mask`, `output` or `thumbnail`.
-#[utoipa::path(get, path = "/api/v1/history/{id}/{file}", tag = "mend",
+#[utoipa::path(get, operation_id = "history_file", path = "/api/v1/history/{id}/{file}", tag = "mend",
     responses((status = 200, description = "The file", content_type = "image/*"),
               (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn file(
@@ -132,7 +132,7 @@ pub async fn file(
 }
 
 /// Deletes one entry and its files.
-#[utoipa::path(delete, path = "/api/v1/history/{id}", tag = "mend",
+#[utoipa::path(delete, operation_id = "history_delete", path = "/api/v1/history/{id}", tag = "mend",
     responses((status = 200, description = "`{\"deleted\": true}`"), (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -155,7 +155,7 @@ pub struct ClearQuery {
 }
 
 /// Deletes every entry; requires `?confirm=true`.
-#[utoipa::path(delete, path = "/api/v1/history", tag = "mend", params(ClearQuery),
+#[utoipa::path(delete, operation_id = "history_clear", path = "/api/v1/history", tag = "mend", params(ClearQuery),
     responses((status = 200, description = "`{\"deleted\": N}`"), (status = 422, body = crate::server::error::ErrorBody)))]
 pub async fn clear(
     State(state): State<AppState>,
@@ -172,7 +172,7 @@ pub async fn clear(
 }
 
 /// The retention limits (0 = unlimited).
-#[utoipa::path(get, path = "/api/v1/history/retention", tag = "mend",
+#[utoipa::path(get, operation_id = "history_get_retention", path = "/api/v1/history/retention", tag = "mend",
     responses((status = 200, body = Retention)))]
 pub async fn get_retention(State(state): State<AppState>) -> ApiResult<Json<Retention>> {
     let store = state.jobs.store().clone();
@@ -180,7 +180,7 @@ pub async fn get_retention(State(state): State<AppState>) -> ApiResult<Json<Rete
 }
 
 /// Sets the retention limits; applied at once (oldest entries evicted first).
-#[utoipa::path(put, path = "/api/v1/history/retention", tag = "mend", request_body = Retention,
+#[utoipa::path(put, operation_id = "history_put_retention", path = "/api/v1/history/retention", tag = "mend", request_body = Retention,
     responses((status = 200, body = Retention)))]
 pub async fn put_retention(
     State(state): State<AppState>,

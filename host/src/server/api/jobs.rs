@@ -23,7 +23,7 @@ pub struct JobsQuery {
 }
 
 /// Lists jobs, newest first.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "mend", params(JobsQuery),
+#[utoipa::path(get, operation_id = "jobs_list", path = "/api/v1/jobs", tag = "mend", params(JobsQuery),
     responses((status = 200, body = Page<Job>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -36,7 +36,7 @@ pub async fn list(
 }
 
 /// One job.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "mend",
+#[utoipa::path(get, operation_id = "jobs_get", path = "/api/v1/jobs/{id}", tag = "mend",
     responses((status = 200, body = Job), (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
     let store = state.jobs.store().clone();
@@ -48,7 +48,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 }
 
 /// Cancels a queued or running job. Finished jobs answer 409.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "mend",
+#[utoipa::path(post, operation_id = "jobs_cancel", path = "/api/v1/jobs/{id}/cancel", tag = "mend",
     responses((status = 200, body = Job), (status = 404, body = crate::server::error::ErrorBody),
               (status = 409, body = crate::server::error::ErrorBody)))]
 pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Job>> {
@@ -67,9 +67,11 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
         ))
         .into());
     }
-    // The engine stops it at the next progress point; the request waiting on it records
-    // the cancellation. Mark it here too so the answer reflects the request.
+    // The engine stops it at the next progress point (a cloud call is abandoned and its
+    // reservation released); the request waiting on it records the cancellation. Mark it
+    // here too so the answer reflects the request.
     state.engine.cancel(&id);
+    state.cloud.cancel(&id);
     let updated = state
         .jobs
         .transition(
@@ -81,4 +83,25 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
         .await?
         .unwrap_or(job);
     Ok(Json(updated))
+}
+
+/// Deletes a finished job's record (its history entry, if any, stays). Active jobs answer 409.
+#[utoipa::path(delete, path = "/api/v1/jobs/{id}", tag = "mend",
+    responses((status = 204), (status = 404, body = crate::server::error::ErrorBody),
+              (status = 409, body = crate::server::error::ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    let store = state.jobs.store().clone();
+    let lookup = id.clone();
+    let job = blocking(move || store.get_job(&lookup))
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no job {id}")))?;
+    if job.state.is_active() {
+        return Err(Error::Conflict(format!("job {id} is still active; cancel it first")).into());
+    }
+    let store = state.jobs.store().clone();
+    blocking(move || store.delete_job(&id)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

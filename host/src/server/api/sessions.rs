@@ -28,7 +28,7 @@ fn check_session(session: &str) -> crate::Result<()> {
 }
 
 /// The stored snapshot of a session.
-#[utoipa::path(get, path = "/api/v1/sessions/{session}/snapshot", tag = "mend",
+#[utoipa::path(get, operation_id = "sessions_get", path = "/api/v1/sessions/{session}/snapshot", tag = "mend",
     responses((status = 200, description = "The JSON the UI stored"), (status = 404, body = crate::server::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -44,7 +44,7 @@ pub async fn get(
 }
 
 /// Stores (replaces) a session's snapshot.
-#[utoipa::path(put, path = "/api/v1/sessions/{session}/snapshot", tag = "mend",
+#[utoipa::path(put, operation_id = "sessions_put", path = "/api/v1/sessions/{session}/snapshot", tag = "mend",
     responses((status = 200, description = "Stored"), (status = 413, body = crate::server::error::ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
@@ -58,7 +58,7 @@ pub async fn put(
 }
 
 /// Deletes a session's snapshot.
-#[utoipa::path(delete, path = "/api/v1/sessions/{session}/snapshot", tag = "mend",
+#[utoipa::path(delete, operation_id = "sessions_delete", path = "/api/v1/sessions/{session}/snapshot", tag = "mend",
     responses((status = 200, description = "Deleted (or absent)")))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Response};
 use mend_models::{Cv2Flag, HdStrategy, InpaintConfig};
 
 use super::hooks::Hooks;
+use super::pipeline::{LocalJob, LocalOutcome, OutputSpec, elapsed_ms, run_local};
 use super::schema::{Cv2FlagField, InpaintRequest};
 use std::time::Instant;
 
-use crate::engine::EngineEvent;
 use crate::imaging::{self, DecodedImage};
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::{AppState, blocking};
-use crate::storage::records::{JobState, NewEntry, Timings};
 use crate::{Error, Result};
 
 /// Largest accepted cv2 radius; OpenCV accepts any, but huge radii only burn CPU.
@@ -56,49 +55,28 @@ pub async fn inpaint(
     let (decoded, mask, input_bytes) =
         blocking(move || decode_pair(&image_b64, &mask_b64, limits, keep_input)).await?;
     let format = decoded.format;
-    let job = Prepared {
-        id: state.engine.next_job_id(),
-        model: state.engine.current_model(),
+    let job = LocalJob {
+        kind: "inpaint",
         decoded,
         mask,
         input_bytes,
         config,
         settings,
         hooks,
+        output: OutputSpec {
+            format,
+            size: None,
+            quality: state.config.quality,
+        },
         started,
         decode_ms: elapsed_ms(started),
     };
-    let job_id = job.id.clone();
-
-    state
-        .jobs
-        .create(&job_id, "inpaint", &job.model, job.decoded.rgb.dimensions())
-        .await?;
-    let mut guard = state.jobs.guard(&job_id);
-    let outcome = run_job(&state, job).await;
-    guard.disarm();
-    let (bytes, history_id) = match outcome {
-        Ok(done) => done,
-        Err(e) => {
-            let to = if matches!(e, Error::Model(mend_models::Error::Cancelled)) {
-                JobState::Cancelled
-            } else {
-                JobState::Failed
-            };
-            state
-                .jobs
-                .transition(job_id, to, Some(e.to_string()), None)
-                .await?;
-            return Err(e.into());
-        }
-    };
-    state
-        .jobs
-        .succeed(job_id.clone(), history_id.clone())
-        .await?;
-    state.events().send(EngineEvent::Finished {
-        job_id: job_id.clone(),
-    });
+    let LocalOutcome {
+        job_id,
+        history_id,
+        bytes,
+        ..
+    } = run_local(&state, job).await?;
 
     let mut response = (
         [
@@ -120,98 +98,6 @@ pub async fn inpaint(
     Ok(response)
 }
 
-/// A decoded, validated request with its job id, ready to run.
-struct Prepared {
-    id: String,
-    model: String,
-    decoded: DecodedImage,
-    mask: image::GrayImage,
-    /// The image as sent, kept for history.
-    input_bytes: Option<Vec<u8>>,
-    config: InpaintConfig,
-    settings: serde_json::Value,
-    hooks: Hooks,
-    started: Instant,
-    decode_ms: u64,
-}
-
-/// Runs the model, encodes the result and records it in history (when enabled). Returns the
-/// response bytes and the history id.
-async fn run_job(state: &AppState, job: Prepared) -> Result<(Vec<u8>, Option<String>)> {
-    let Prepared {
-        id,
-        model,
-        decoded,
-        mask,
-        input_bytes,
-        config,
-        settings,
-        hooks,
-        started,
-        decode_ms,
-    } = job;
-    let DecodedImage {
-        rgb,
-        alpha,
-        format,
-        metadata,
-    } = decoded;
-    let (width, height) = rgb.dimensions();
-    let (rgb, alpha, mask) = hooks.before(&state.plugins, rgb, alpha, mask).await?;
-    let mask_for_history = input_bytes.is_some().then(|| mask.clone());
-    let result = state.engine.inpaint(id.clone(), rgb, mask, config).await?;
-    let (result, alpha) = hooks.after(&state.plugins, result, alpha).await?;
-    let model_ms = elapsed_ms(started) - decode_ms;
-
-    let quality = state.config.quality;
-    let (bytes, extras) = blocking(move || {
-        let bytes = imaging::encode_image(&result, alpha.as_ref(), format, &metadata, quality)?;
-        let extras = match mask_for_history {
-            Some(mask) => Some((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?)),
-            None => None,
-        };
-        Ok((bytes, extras))
-    })
-    .await?;
-    let encode_ms = elapsed_ms(started) - decode_ms - model_ms;
-
-    let (Some((mask_png, thumbnail_jpeg)), Some(input)) = (extras, input_bytes) else {
-        return Ok((bytes, None));
-    };
-    let entry = NewEntry {
-        id,
-        model,
-        width,
-        height,
-        settings,
-        timings: Timings {
-            decode_ms,
-            model_ms,
-            encode_ms,
-            total_ms: elapsed_ms(started),
-        },
-        input: (input, format.extension(), format.mime()),
-        mask_png,
-        output: (bytes.clone(), format.extension(), format.mime()),
-        thumbnail_jpeg,
-    };
-    let store = state.jobs.store().clone();
-    let entry = blocking(move || store.record_history(entry)).await?;
-    tracing::debug!(
-        job = %entry.id,
-        decode_ms,
-        model_ms,
-        encode_ms,
-        total_ms = elapsed_ms(started),
-        "inpaint recorded"
-    );
-    Ok((bytes, Some(entry.id)))
-}
-
-fn elapsed_ms(since: Instant) -> u64 {
-    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
 /// The request fields that shaped the result, kept with the history entry.
 fn settings_json(req: &InpaintRequest) -> serde_json::Value {
     serde_json::json!({
@@ -229,7 +115,7 @@ fn settings_json(req: &InpaintRequest) -> serde_json::Value {
 
 /// Decodes image and mask, binarises the mask (> 127 → 255) and checks the sizes match.
 /// Also returns the image's bytes when `keep_input` (for history).
-fn decode_pair(
+pub(crate) fn decode_pair(
     image_b64: &str,
     mask_b64: &str,
     limits: imaging::Limits,

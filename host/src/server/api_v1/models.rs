@@ -2,12 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use mend_models::catalogue;
 
 use super::schema::{
     INTERACTIVE_SEG_MODELS, ModelInfo, REALESRGAN_MODELS, REMOVE_BG_MODELS, SAMPLERS, ServerConfig,
     SwitchModelRequest,
 };
+use crate::models::{ModelState, WeightsContext};
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::AppState;
@@ -16,12 +16,21 @@ fn owned(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// The models that can be selected right now (IOPaint lists only downloaded models).
-pub fn available_models() -> Vec<ModelInfo> {
-    catalogue::CATALOGUE
-        .iter()
-        .filter(|e| e.implemented)
-        .map(|e| ModelInfo::erase_model(e.name))
+/// The models that can be selected: IOPaint lists only downloaded models; mend also lists
+/// supported models whose weights are missing (selecting one downloads them), marked with
+/// `mend_state: "needs_download"` and `mend_download_bytes` (fields IOPaint's UI ignores).
+pub fn available_models(ctx: &WeightsContext) -> Vec<ModelInfo> {
+    crate::models::model_statuses(ctx)
+        .into_iter()
+        .filter(|s| s.state != ModelState::Unsupported)
+        .map(|s| {
+            let mut info = ModelInfo::erase_model(s.name);
+            info.mend_state = Some(s.state.as_str().to_owned());
+            info.mend_download_bytes = (s.state == ModelState::NeedsDownload)
+                .then_some(s.download_bytes)
+                .flatten();
+            info
+        })
         .collect()
 }
 
@@ -32,7 +41,7 @@ pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> 
     let cfg = &state.config;
     Json(ServerConfig {
         plugins: super::plugins::enabled_plugins(&state),
-        model_infos: available_models(),
+        model_infos: available_models(&WeightsContext::from_config(cfg)),
         remove_bg_model: "briaai/RMBG-1.4".to_owned(),
         remove_bg_models: owned(REMOVE_BG_MODELS),
         realesrgan_model: "realesr-general-x4v3".to_owned(),
@@ -48,6 +57,7 @@ pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> 
         samplers: owned(SAMPLERS),
         mend_version: env!("CARGO_PKG_VERSION").to_owned(),
         device: state.engine.device().as_str().to_owned(),
+        device_detail: state.engine.device().describe(),
         max_pixels: cfg.max_pixels,
         max_body_bytes: cfg.max_body_bytes,
     })
@@ -60,20 +70,27 @@ pub async fn current_model(State(state): State<AppState>) -> Json<ModelInfo> {
     Json(ModelInfo::erase_model(&state.engine.current_model()))
 }
 
-/// Switches the model; queued inpaints finish on the previous one first.
+/// Switches the model, downloading its weights first when missing; queued inpaints finish on
+/// the previous one first.
 #[utoipa::path(post, path = "/api/v1/model", tag = "iopaint",
     request_body = SwitchModelRequest,
     responses(
         (status = 200, body = ModelInfo),
         (status = 404, description = "Unknown model", body = crate::server::error::ErrorBody),
-        (status = 422, description = "Model not available in this build", body = crate::server::error::ErrorBody),
+        (status = 409, description = "Its weights are being downloaded by another request", body = crate::server::error::ErrorBody),
+        (status = 422, description = "Model not available in this build, or weights missing with --local-files-only", body = crate::server::error::ErrorBody),
+        (status = 502, description = "Downloading its weights failed (network, HTTP status, md5)", body = crate::server::error::ErrorBody),
     ))]
 pub async fn switch_model(
     State(state): State<AppState>,
     AppJson(req): AppJson<SwitchModelRequest>,
 ) -> ApiResult<Json<ModelInfo>> {
     if req.name != state.engine.current_model() {
-        state.engine.switch_model(&req.name).await?;
+        // Missing weights are fetched first (progress as `model_download` Socket.IO events);
+        // the engine keeps serving inpaints meanwhile and only stops for the load itself.
+        let ctx = WeightsContext::from_config(&state.config);
+        let source = crate::models::prepare(&req.name, &ctx, state.events()).await?;
+        state.engine.switch_to(source).await?;
     }
     Ok(Json(ModelInfo::erase_model(&state.engine.current_model())))
 }

@@ -253,6 +253,12 @@ pub struct ModelInfo {
     pub support_brushnet: bool,
     /// Supports PowerPaint v2.
     pub support_powerpaint_v2: bool,
+    /// mend only (in server-config listings): `ready` or `needs_download`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mend_state: Option<String>,
+    /// mend only: approximate bytes to download before the model can load, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mend_download_bytes: Option<u64>,
 }
 
 impl ModelInfo {
@@ -272,6 +278,8 @@ impl ModelInfo {
             support_controlnet: false,
             support_brushnet: false,
             support_powerpaint_v2: false,
+            mend_state: None,
+            mend_download_bytes: None,
         }
     }
 }
@@ -325,8 +333,11 @@ pub struct ServerConfig {
     pub samplers: Vec<String>,
     /// mend's version.
     pub mend_version: String,
-    /// Device in use (`cpu`).
+    /// Device learned models run on: `cpu` or `gpu`.
     pub device: String,
+    /// The backend and adapter in use, e.g. `cpu (burn flex, 8 threads)` or
+    /// `gpu (wgpu Vulkan: …)`; says why `--device auto` fell back to the CPU when it did.
+    pub device_detail: String,
     /// Maximum image size in pixels.
     pub max_pixels: u64,
     /// Maximum request body in bytes.
