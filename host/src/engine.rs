@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use image::{GrayImage, RgbImage};
 use mend_models::InpaintConfig;
+use mend_models::device::{ComputeDevice, DeviceChoice};
 use tokio::sync::{mpsc, oneshot};
 
 pub use events::{EngineEvent, EventBus};
@@ -66,34 +67,48 @@ impl Shared {
     }
 }
 
-/// The device the engine actually uses, after probing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResolvedDevice {
-    /// The CPU.
-    Cpu,
+/// The device the engine actually uses, after probing (`--device auto|cpu|gpu`): burn's CPU
+/// backend or a wgpu adapter. The classical `cv2` model always runs natively on the CPU.
+#[derive(Debug, Clone)]
+pub struct ResolvedDevice {
+    compute: ComputeDevice,
 }
 
 impl ResolvedDevice {
-    /// Chooses the device for `requested`. The classical `cv2` model is CPU-only (as in IOPaint);
-    /// GPU backends arrive with the burn model runtime, so `auto` and `gpu` resolve to the CPU
-    /// here, with a log line saying so.
-    pub fn resolve(requested: Device) -> Self {
-        match requested {
-            Device::Cpu => {}
-            Device::Auto => tracing::info!("no GPU backend in this build; using the CPU"),
-            Device::Gpu => tracing::warn!(
-                "--device gpu: this build has no GPU backend yet; cv2 runs on the CPU"
-            ),
-        }
-        Self::Cpu
+    /// Resolves `requested`: `auto` takes a hardware GPU when one initialises and otherwise
+    /// the CPU (one log line says why); `gpu` fails when no adapter exists (or this build has
+    /// no GPU backend); `cpu` never probes.
+    pub fn resolve(requested: Device) -> Result<Self> {
+        let choice = match requested {
+            Device::Auto => DeviceChoice::Auto,
+            Device::Cpu => DeviceChoice::Cpu,
+            Device::Gpu => DeviceChoice::Gpu,
+        };
+        Ok(Self {
+            compute: ComputeDevice::resolve(choice)?,
+        })
     }
 
-    /// The device's name as reported by `mend list` and server-config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Cpu => "cpu",
+    /// The CPU, without probing.
+    pub fn cpu() -> Self {
+        Self {
+            compute: ComputeDevice::cpu(),
         }
+    }
+
+    /// `cpu` or `gpu`, as reported by `mend list` and server-config.
+    pub fn as_str(&self) -> &'static str {
+        if self.compute.is_gpu() { "gpu" } else { "cpu" }
+    }
+
+    /// One line naming the backend and adapter (and why `auto` fell back, if it did).
+    pub fn describe(&self) -> String {
+        self.compute.describe()
+    }
+
+    /// The burn device learned models are loaded on.
+    pub fn compute(&self) -> &ComputeDevice {
+        &self.compute
     }
 }
 
@@ -136,8 +151,9 @@ impl Engine {
         queue_depth: usize,
         events: EventBus,
     ) -> Result<Self> {
-        let device = ResolvedDevice::resolve(device);
-        let loaded = factory::create_from(source)?;
+        let device = ResolvedDevice::resolve(device)?;
+        tracing::info!(device = %device.describe(), "compute device");
+        let loaded = factory::create_from(source, device.compute())?;
         Self::start_with_model(loaded, device, queue_depth, events)
     }
 
@@ -171,8 +187,8 @@ impl Engine {
     }
 
     /// The device in use.
-    pub fn device(&self) -> ResolvedDevice {
-        self.shared.device
+    pub fn device(&self) -> &ResolvedDevice {
+        &self.shared.device
     }
 
     /// Jobs waiting or running right now.
@@ -354,7 +370,7 @@ mod tests {
             release: Mutex::new(release_rx),
         };
         let engine =
-            Engine::start_with_model(Box::new(model), ResolvedDevice::Cpu, 1, EventBus::new())
+            Engine::start_with_model(Box::new(model), ResolvedDevice::cpu(), 1, EventBus::new())
                 .unwrap();
         let mut events = engine.events().subscribe();
 
@@ -409,7 +425,7 @@ mod tests {
             release: Mutex::new(release_rx),
         };
         let engine =
-            Engine::start_with_model(Box::new(model), ResolvedDevice::Cpu, 4, EventBus::new())
+            Engine::start_with_model(Box::new(model), ResolvedDevice::cpu(), 4, EventBus::new())
                 .unwrap();
         let mut events = engine.events().subscribe();
         let (img, mask) = job();

@@ -1,11 +1,9 @@
 //! Model management through IOPaint's routes: server-config reports model states, and
 //! `POST /api/v1/model` to a model whose weights are missing downloads them from a local HTTP
 //! server (progress as `model_download` Socket.IO events), loads them through the factory's
-//! weights-loader seam (the real TorchScript reader on a torch-written archive) and switches —
-//! while other requests keep being answered.
-//!
-//! The LaMa runtime is not part of this build, so this binary registers a stand-in loader for
-//! `lama` that checks the state dict and returns an identity model.
+//! built-in LaMa loader (the real TorchScript reader on a torch-written archive of a small
+//! LaMa generator, architecture read off its shapes) and switches — while other requests keep
+//! being answered; the erase then runs on the burn LaMa and changes the masked area only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,13 +13,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use image::{GrayImage, RgbImage};
 use mend::config::ModelFileOverride;
-use mend::engine::factory;
-use mend_models::catalogue::CatalogueEntry;
-use mend_models::tensor_map::TensorMap;
 use mend_models::weights::checksum::md5_bytes;
-use mend_models::{InpaintConfig, InpaintModel, Progress};
 use rust_socketio::Payload;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use serde_json::{Value, json};
@@ -29,46 +22,10 @@ use support::weights_server::WeightsServer;
 use support::*;
 use tokio::sync::mpsc;
 
-/// Stand-in for the LaMa runtime: returns its input.
-struct Identity;
-
-impl InpaintModel for Identity {
-    fn name(&self) -> &str {
-        "lama"
-    }
-
-    fn forward(
-        &mut self,
-        image: &RgbImage,
-        _mask: &GrayImage,
-        _config: &InpaintConfig,
-        _progress: &dyn Progress,
-    ) -> mend_models::Result<RgbImage> {
-        Ok(image.clone())
-    }
-}
-
-fn stand_in_loader(
-    entry: &CatalogueEntry,
-    maps: Vec<TensorMap>,
-) -> mend_models::Result<Box<dyn InpaintModel>> {
-    assert_eq!(entry.name, "lama");
-    let [map] = maps.as_slice() else {
-        return Err(mend_models::Error::InvalidWeights(
-            "one file expected".into(),
-        ));
-    };
-    let w = map
-        .get("model.generator.model.1.ffc.convl2l.weight")
-        .ok_or_else(|| mend_models::Error::InvalidWeights("not a LaMa state dict".into()))?;
-    assert_eq!(w.shape, vec![8, 4, 7, 7]);
-    Ok(Box::new(Identity))
-}
-
 fn fixture_bytes() -> Vec<u8> {
     std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../models/tests/fixtures/torchscript/tiny-lama.pt"),
+            .join("../models/tests/fixtures/torchscript/small-lama.pt"),
     )
     .unwrap()
 }
@@ -110,7 +67,6 @@ async fn socket_events(url: &str) -> (Client, mpsc::UnboundedReceiver<Value>) {
 
 #[tokio::test]
 async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() {
-    factory::register_loader("lama", stand_in_loader).unwrap();
     let weights = WeightsServer::start(fixture_bytes(), 0).await;
     let md5 = md5_bytes(&weights.file);
     let url = weights.at("/slow/big-lama.pt");
@@ -126,14 +82,15 @@ async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() 
     .await;
     let target = s.data_dir.join("models/torch/hub/checkpoints/big-lama.pt");
 
-    // Before: lama is listed as needing a download, unsupported models are not listed.
+    // Before: lama and anime-lama are listed as needing a download, unsupported models are not.
     let infos = model_infos(&s).await;
     let names: Vec<&str> = infos.iter().map(|m| m["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lama", "cv2"]);
+    assert_eq!(names, ["lama", "anime-lama", "cv2"]);
     assert_eq!(infos[0]["mend_state"], "needs_download");
     assert_eq!(infos[0]["mend_download_bytes"], 205_000_000);
-    assert_eq!(infos[1]["mend_state"], "ready");
-    assert!(infos[1].get("mend_download_bytes").is_none());
+    assert_eq!(infos[1]["mend_state"], "needs_download");
+    assert_eq!(infos[2]["mend_state"], "ready");
+    assert!(infos[2].get("mend_download_bytes").is_none());
     assert_eq!(infos[0]["model_type"], "inpaint", "IOPaint's fields stay");
 
     let (socket, mut events) = socket_events(&s.url).await;
@@ -210,16 +167,38 @@ async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() 
     let infos = model_infos(&s).await;
     assert_eq!(infos[0]["mend_state"], "ready");
     let img = photo(32, 32);
+    let mask = rect_mask(32, 32, 4, 4, 20, 20);
     let res = s
         .post_json(
             "/api/v1/inpaint",
             &json!({
                 "image": data_url("image/png", &encode_rgb(&img, image::ImageFormat::Png)),
-                "mask": data_url("image/png", &encode_gray_png(&rect_mask(32, 32, 4, 4, 20, 20))),
+                "mask": data_url("image/png", &encode_gray_png(&mask)),
             }),
         )
         .await;
     assert_eq!(res.status(), 200);
+    let out = image::load_from_memory(&res.bytes().await.unwrap())
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(out.dimensions(), (32, 32));
+    let (mut inside_changed, mut outside_changed) = (0, 0);
+    for (x, y, m) in mask.enumerate_pixels() {
+        let changed = out.get_pixel(x, y) != img.get_pixel(x, y);
+        if m.0[0] > 127 {
+            inside_changed += usize::from(changed);
+        } else {
+            outside_changed += usize::from(changed);
+        }
+    }
+    assert_eq!(
+        outside_changed, 0,
+        "LaMa's composite keeps the unmasked pixels"
+    );
+    assert!(
+        inside_changed > 100,
+        "only {inside_changed} masked pixels changed"
+    );
     let _ = socket.disconnect().await;
 }
 
@@ -235,8 +214,7 @@ async fn unsupported_and_offline_switches_fail_with_clear_json() {
     assert_eq!(body["error"], "ModelUnavailable");
     assert!(body["errors"].as_str().unwrap().contains("migan"));
 
-    // Supported (the stand-in loader) but weights missing and --local-files-only.
-    factory::register_loader("lama", stand_in_loader).unwrap();
+    // Supported (built in) but weights missing and --local-files-only.
     let res = s.post_json("/api/v1/model", &json!({"name": "lama"})).await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();

@@ -48,6 +48,12 @@ pub enum Error {
     /// A weights file could not be read or does not fit the model (names the file or key).
     #[error("invalid weights: {0}")]
     InvalidWeights(String),
+    /// The requested compute device cannot be used (e.g. `--device gpu` without an adapter).
+    #[error("device unavailable: {0}")]
+    DeviceUnavailable(String),
+    /// The tensor backend failed while running a model (reading results back, device loss).
+    #[error("backend error: {0}")]
+    Backend(String),
     /// A file operation on weights failed (names the file).
     #[error("{context}: {source}")]
     Io {

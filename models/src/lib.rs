@@ -6,6 +6,8 @@
 //! ## Layout
 //! - [`model`]: the [`InpaintModel`] trait every erase model implements, and the per-request
 //!   [`InpaintConfig`] (IOPaint's request fields that erase models read).
+//! - [`lama`]: LaMa / anime-LaMa (Fourier-convolution inpainting) on burn.
+//! - [`device`]: the compute device (`auto` / `cpu` / `gpu`) neural models run on.
 //! - [`cv2`]: the native classical inpainter (Telea fast marching and Navier–Stokes), the
 //!   always-available default model `cv2`.
 //! - [`hd_strategy`]: IOPaint's high-resolution strategies (Original, Resize, Crop), padding to
@@ -20,8 +22,10 @@
 
 pub mod catalogue;
 pub mod cv2;
+pub mod device;
 pub mod error;
 pub mod hd_strategy;
+pub mod lama;
 pub mod mask;
 pub mod model;
 pub mod model_files;

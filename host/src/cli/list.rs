@@ -1,12 +1,14 @@
 //! `mend list`: the models mend knows and their state here: `ready`, `needs_download` (with
-//! the approximate download size) or `unsupported` (not in this build).
+//! the approximate download size) or `unsupported` (not in this build), and the compute device
+//! learned models would run on.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::Result;
-use crate::config::default_model_dir;
+use crate::config::{Device, default_model_dir};
+use crate::engine::ResolvedDevice;
 use crate::models::{ModelState, ModelStatus, WeightsContext, model_statuses};
 
 /// Flags of `mend list`.
@@ -18,6 +20,9 @@ pub struct ListArgs {
     /// Folder of model weights (IOPaint's layout: `<dir>/torch/hub/checkpoints/`).
     #[arg(long, env = "MEND_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
+    /// Compute device to report (probed as `mend start` would).
+    #[arg(long, env = "MEND_DEVICE", value_enum, default_value_t = Device::Auto)]
+    pub device: Device,
 }
 
 /// Human-readable byte count (MB = 10^6 bytes, as download sites show).
@@ -61,5 +66,9 @@ pub fn run(args: &ListArgs) -> Result<()> {
         println!("{:<12} {:<32} {}", s.name, state_text(s), s.description);
     }
     println!("\nweights folder: {}", model_dir.display());
+    match ResolvedDevice::resolve(args.device) {
+        Ok(device) => println!("device: {}", device.describe()),
+        Err(e) => println!("device: unavailable ({e})"),
+    }
     Ok(())
 }

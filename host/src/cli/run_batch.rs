@@ -167,7 +167,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
         None => InpaintConfig::default(),
     };
     let source = fetch_weights(args)?;
-    ResolvedDevice::resolve(args.device);
+    let device = ResolvedDevice::resolve(args.device)?;
+    tracing::info!(device = %device.describe(), "compute device");
     let (items, skipped) = plan(args)?;
     for path in &skipped {
         tracing::warn!("no mask for {}; skipped", path.display());
@@ -213,7 +214,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         items
             .par_iter()
             .map_init(
-                || factory::create_from(&source),
+                || factory::create_from(&source, device.compute()),
                 |model, item| {
                     let result = match model {
                         Ok(model) => process(model.as_mut(), item, &ctx),

@@ -65,7 +65,7 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     let url = format!("http://{local}");
     tracing::info!(
         model = %config.model,
-        device = engine.device().as_str(),
+        device = %engine.device().describe(),
         queue_depth = config.queue_depth,
         "mend {} ready at {url}",
         env!("CARGO_PKG_VERSION")

@@ -3,9 +3,9 @@
 //! Models without weights (`cv2`) are built directly. Models with weights are built by a
 //! [`WeightsLoader`]: the weight files (already on disk, see [`crate::models::ensure`]) are read
 //! into state dicts with [`mend_models::weights::load_state_dict`] (TorchScript archives are
-//! converted once and cached as safetensors) and handed to the loader. This is the seam where
-//! the LaMa runtime plugs in: [`builtin_loader`] maps `lama`/`anime-lama` to it, and
-//! [`register_loader`] adds loaders at run time (tests, future model-adapter plugins).
+//! converted once and cached as safetensors) and handed to the loader with the resolved compute
+//! device: `lama`/`anime-lama` are built in, and [`register_loader`] adds loaders at run time
+//! (tests, future model-adapter plugins).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,14 +14,19 @@ use std::sync::{OnceLock, RwLock};
 use mend_models::InpaintModel;
 use mend_models::catalogue::{self, CatalogueEntry};
 use mend_models::cv2::Cv2Model;
+use mend_models::device::ComputeDevice;
+use mend_models::lama::Lama;
 use mend_models::tensor_map::TensorMap;
 
 use crate::{Error, Result};
 
 /// Builds a model from its state dicts, one per catalogue file in catalogue order (LaMa: one,
 /// keys as in `spec/lama-model.md` §2.1, e.g. `model.generator.model.1.ffc.convl2l.weight`).
-pub type WeightsLoader =
-    fn(&CatalogueEntry, Vec<TensorMap>) -> mend_models::Result<Box<dyn InpaintModel>>;
+pub type WeightsLoader = fn(
+    &CatalogueEntry,
+    Vec<TensorMap>,
+    &ComputeDevice,
+) -> mend_models::Result<Box<dyn InpaintModel>>;
 
 /// What the engine needs to create a model: its name and, for models with weights, the local
 /// weight files in catalogue order.
@@ -43,10 +48,23 @@ impl ModelSource {
     }
 }
 
-/// Loaders compiled into this build. The LaMa port adds its entries here, e.g.
-/// `("lama", lama_loader), ("anime-lama", lama_loader)` where `lama_loader` wraps
-/// `Lama::from_tensor_map(&maps[0], …)`.
-const BUILTIN_LOADERS: &[(&str, WeightsLoader)] = &[];
+/// Loaders compiled into this build: LaMa and its anime fine-tune (same architecture).
+const BUILTIN_LOADERS: &[(&str, WeightsLoader)] =
+    &[("lama", lama_loader), ("anime-lama", lama_loader)];
+
+/// Builds LaMa from the first state dict on `device` (architecture read off the shapes: the
+/// released big-lama, or a small generator in tests), named after the catalogue entry.
+fn lama_loader(
+    entry: &CatalogueEntry,
+    maps: Vec<TensorMap>,
+    device: &ComputeDevice,
+) -> mend_models::Result<Box<dyn InpaintModel>> {
+    let map = maps.into_iter().next().ok_or_else(|| {
+        mend_models::Error::InvalidWeights(format!("{}: no weights file given", entry.name))
+    })?;
+    let lama = Lama::from_state_dict(&map, device.device())?.with_name(entry.name);
+    Ok(Box::new(lama))
+}
 
 fn builtin_loader(name: &str) -> Option<WeightsLoader> {
     BUILTIN_LOADERS
@@ -115,11 +133,11 @@ pub fn check_available(name: &str) -> Result<&'static CatalogueEntry> {
 
 /// Creates the model called `name` (models without weights only).
 pub fn create(name: &str) -> Result<Box<dyn InpaintModel>> {
-    create_from(&ModelSource::named(name))
+    create_from(&ModelSource::named(name), &ComputeDevice::cpu())
 }
 
-/// Creates a model, reading its weight files when it has some.
-pub fn create_from(source: &ModelSource) -> Result<Box<dyn InpaintModel>> {
+/// Creates a model on `device`, reading its weight files when it has some.
+pub fn create_from(source: &ModelSource, device: &ComputeDevice) -> Result<Box<dyn InpaintModel>> {
     let entry = check_available(&source.name)?;
     if !entry.needs_download() {
         return match entry.name {
@@ -149,7 +167,7 @@ pub fn create_from(source: &ModelSource) -> Result<Box<dyn InpaintModel>> {
         .iter()
         .map(|p| mend_models::weights::load_state_dict(p))
         .collect::<mend_models::Result<Vec<_>>>()?;
-    Ok(loader(entry, maps)?)
+    Ok(loader(entry, maps, device)?)
 }
 
 #[cfg(test)]
@@ -167,6 +185,6 @@ mod tests {
             Err(Error::ModelUnavailable { .. })
         ));
         assert!(matches!(create("nope"), Err(Error::UnknownModel(_))));
-        assert!(register_loader("cv2", |_, _| Err(mend_models::Error::Cancelled)).is_err());
+        assert!(register_loader("cv2", |_, _, _| Err(mend_models::Error::Cancelled)).is_err());
     }
 }

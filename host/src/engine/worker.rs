@@ -77,14 +77,16 @@ fn run(
                 shared.finish(&job.id);
                 let name = source.name.clone();
                 // A panicking loader must fail the switch, not the engine.
-                let created = std::panic::catch_unwind(|| factory::create_from(&source))
-                    .unwrap_or_else(|_| {
-                        tracing::error!(model = %name, "model loader panicked");
-                        Err(Error::ModelUnavailable {
-                            name: name.clone(),
-                            reason: "loading it failed unexpectedly".to_owned(),
-                        })
-                    });
+                let created = std::panic::catch_unwind(|| {
+                    factory::create_from(&source, shared.device.compute())
+                })
+                .unwrap_or_else(|_| {
+                    tracing::error!(model = %name, "model loader panicked");
+                    Err(Error::ModelUnavailable {
+                        name: name.clone(),
+                        reason: "loading it failed unexpectedly".to_owned(),
+                    })
+                });
                 let result = created.map(|new_model| {
                     model = new_model;
                     if let Ok(mut current) = shared.model.write() {

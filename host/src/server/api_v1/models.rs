@@ -57,6 +57,7 @@ pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> 
         samplers: owned(SAMPLERS),
         mend_version: env!("CARGO_PKG_VERSION").to_owned(),
         device: state.engine.device().as_str().to_owned(),
+        device_detail: state.engine.device().describe(),
         max_pixels: cfg.max_pixels,
         max_body_bytes: cfg.max_body_bytes,
     })

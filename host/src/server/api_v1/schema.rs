@@ -338,8 +338,11 @@ pub struct ServerConfig {
     pub samplers: Vec<String>,
     /// mend's version.
     pub mend_version: String,
-    /// Device in use (`cpu`).
+    /// Device learned models run on: `cpu` or `gpu`.
     pub device: String,
+    /// The backend and adapter in use, e.g. `cpu (burn flex, 8 threads)` or
+    /// `gpu (wgpu Vulkan: …)`; says why `--device auto` fell back to the CPU when it did.
+    pub device_detail: String,
     /// Maximum image size in pixels.
     pub max_pixels: u64,
     /// Maximum request body in bytes.

@@ -1,0 +1,258 @@
+//! `FFCResNetGenerator` (spec 1.3): reflect-padded 7×7 stem, stride-2 downsamplers, FFC resnet
+//! blocks at 1/8 resolution, transposed-conv upsamplers and a 7×7 sigmoid head; every
+//! BatchNorm folded into the conv before it.
+
+use std::time::Instant;
+
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::{Device, Tensor};
+
+use super::config::LamaConfig;
+use super::conv::{Conv, FewOutputsConv, UpConv, reflect_pad};
+use super::dft::DftCache;
+use super::ffc::ResnetBlock;
+use super::weights::{HostConv, Loader};
+use crate::tensor_map::TensorMap;
+use crate::{Error, Result};
+
+/// The generator with folded weights on one device.
+#[derive(Debug)]
+pub struct Generator {
+    config: LamaConfig,
+    stem: Conv,
+    down: Vec<Conv>,
+    blocks: Vec<ResnetBlock>,
+    up: Vec<UpConv>,
+    head: FewOutputsConv,
+    dft: DftCache,
+    device: Device,
+}
+
+impl Generator {
+    /// Builds the generator described by `config` from a state dict (see
+    /// [`super::weights`] for the keys), folding BatchNorms in `f64`.
+    pub fn from_tensor_map(map: &TensorMap, config: &LamaConfig, device: &Device) -> Result<Self> {
+        let c = config;
+        if c.n_downsampling == 0 || c.global_channels() == 0 || c.local_channels() == 0 {
+            return Err(Error::InvalidParameter {
+                name: "lama config",
+                reason: format!("unsupported architecture {c:?}"),
+            });
+        }
+        let loader = Loader::new(map, device)?;
+        let stem = loader
+            .conv("1.ffc.convl2l", c.down_channels(None), c.input_nc, 7)?
+            .fold(
+                &loader.batch_norm("1.bn_l", c.down_channels(None))?,
+                true,
+                false,
+            );
+        let stem = Conv::new(&loader, &stem, 1);
+
+        let mut down = Vec::with_capacity(c.n_downsampling);
+        for i in 0..c.n_downsampling {
+            let idx = 2 + i;
+            let (cin, cout) = (c.down_channels(i.checked_sub(1)), c.down_channels(Some(i)));
+            let host = if i + 1 < c.n_downsampling {
+                loader
+                    .conv(&format!("{idx}.ffc.convl2l"), cout, cin, 3)?
+                    .fold(
+                        &loader.batch_norm(&format!("{idx}.bn_l"), cout)?,
+                        true,
+                        false,
+                    )
+            } else {
+                let (cl, cg) = (c.local_channels(), c.global_channels());
+                let l = loader
+                    .conv(&format!("{idx}.ffc.convl2l"), cl, cin, 3)?
+                    .fold(&loader.batch_norm(&format!("{idx}.bn_l"), cl)?, true, false);
+                let g = loader
+                    .conv(&format!("{idx}.ffc.convl2g"), cg, cin, 3)?
+                    .fold(&loader.batch_norm(&format!("{idx}.bn_g"), cg)?, true, false);
+                HostConv::cat_outputs(&[l, g])
+            };
+            down.push(Conv::new(&loader, &host, 2));
+        }
+
+        let blocks = (0..c.n_blocks)
+            .map(|b| {
+                let idx = c.first_block_index() + b;
+                ResnetBlock::load(
+                    &loader,
+                    &idx.to_string(),
+                    c.local_channels(),
+                    c.global_channels(),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let mut up = Vec::with_capacity(c.n_downsampling);
+        for i in 0..c.n_downsampling {
+            let idx = c.up_index(i);
+            let (cin, cout) = c.up_channels(i);
+            let host = loader
+                .conv_with_bias(&idx.to_string(), cout, cin, 3, true)?
+                .fold(
+                    &loader.batch_norm(&(idx + 1).to_string(), cout)?,
+                    true,
+                    true,
+                );
+            up.push(UpConv::new(&loader, &host));
+        }
+
+        let head = loader.conv_with_bias(
+            &c.head_index().to_string(),
+            c.output_nc,
+            c.down_channels(None),
+            7,
+            false,
+        )?;
+        Ok(Self {
+            config: c.clone(),
+            stem,
+            down,
+            blocks,
+            up,
+            head: FewOutputsConv::new(&loader, &head),
+            dft: DftCache::default(),
+            device: device.clone(),
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &LamaConfig {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// `[N, input_nc, H, W]` → `[N, output_nc, H, W]` in `(0, 1)`. `H` and `W` must be
+    /// multiples of [`LamaConfig::pad_mod`] and at least [`LamaConfig::min_side`] (checked).
+    ///
+    /// `keep_going(done, total)` is called after each resnet block; returning `false` stops
+    /// with [`Error::Cancelled`].
+    pub fn forward(
+        &mut self,
+        x: Tensor<4>,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Result<Tensor<4>> {
+        self.run(x, keep_going, &mut None)
+    }
+
+    /// [`Generator::forward`] that also returns the wall time of each stage (stem,
+    /// downsamplers, blocks, upsamplers, head) as `(name, wall s, process CPU s)`, synchronising the device after each.
+    /// For benchmarks.
+    pub fn forward_profiled(&mut self, x: Tensor<4>) -> Result<(Tensor<4>, Vec<StageTime>)> {
+        let mut timer = Some(StageTimer {
+            device: self.device.clone(),
+            last: Instant::now(),
+            last_cpu: process_cpu_seconds(),
+            stages: Vec::new(),
+        });
+        let out = self.run(x, &mut |_, _| true, &mut timer)?;
+        Ok((out, timer.map(|t| t.stages).unwrap_or_default()))
+    }
+
+    fn run(
+        &mut self,
+        x: Tensor<4>,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+        timer: &mut Option<StageTimer>,
+    ) -> Result<Tensor<4>> {
+        let [_, ch, h, w] = x.dims();
+        self.check_input(ch, h, w)?;
+        let mut mark = |name: &dyn Fn() -> String| {
+            if let Some(t) = timer.as_mut() {
+                t.mark(name());
+            }
+        };
+        let mut x = relu(self.stem.forward(reflect_pad(x, 3)));
+        mark(&|| "stem".into());
+        for (i, d) in self.down.iter().enumerate() {
+            x = relu(d.forward(reflect_pad(x, 1)));
+            mark(&|| format!("down{i}"));
+        }
+        let [_, _, bh, bw] = x.dims();
+        let dft = self.dft.get(bh, bw, &self.device);
+        let total = self.blocks.len();
+        for (i, block) in self.blocks.iter().enumerate() {
+            x = block.forward(x, &dft);
+            mark(&|| format!("block{i}"));
+            if !keep_going(i + 1, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        for (i, u) in self.up.iter().enumerate() {
+            x = relu(u.forward(x));
+            mark(&|| format!("up{i}"));
+        }
+        let out = sigmoid(self.head.forward(reflect_pad(x, 3)));
+        mark(&|| "head".into());
+        Ok(out)
+    }
+
+    fn check_input(&self, ch: usize, h: usize, w: usize) -> Result<()> {
+        let m = self.config.pad_mod() as usize;
+        let min = self.config.min_side() as usize;
+        if ch != self.config.input_nc
+            || !h.is_multiple_of(m)
+            || !w.is_multiple_of(m)
+            || h < min
+            || w < min
+        {
+            return Err(Error::InvalidParameter {
+                name: "image",
+                reason: format!(
+                    "LaMa needs {} channels and sides that are multiples of {m} and at least \
+                     {min}; got {ch} channels, {w}x{h}",
+                    self.config.input_nc
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One stage of [`Generator::forward_profiled`]: `(name, wall seconds, process CPU seconds)`.
+pub type StageTime = (String, f64, f64);
+
+/// Per-stage wall times for [`Generator::forward_profiled`].
+struct StageTimer {
+    device: Device,
+    last: Instant,
+    last_cpu: f64,
+    stages: Vec<StageTime>,
+}
+
+/// User + system CPU seconds of this process (Linux `/proc/self/stat`; NaN elsewhere), so
+/// stage profiles stay meaningful on a machine shared with other work.
+fn process_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+impl StageTimer {
+    fn mark(&mut self, name: String) {
+        // Timing only: a failed sync shows up as a wrong time, the forward reports errors.
+        let _ = self.device.sync();
+        let now = Instant::now();
+        let cpu = process_cpu_seconds();
+        self.stages.push((
+            name,
+            now.duration_since(self.last).as_secs_f64(),
+            cpu - self.last_cpu,
+        ));
+        self.last = now;
+        self.last_cpu = cpu;
+    }
+}
