@@ -8,11 +8,8 @@
 //! convolution into `k²` well-shaped GEMMs (`M = out`, `K = C`, `N ≈ H·Wp`) that burn's
 //! Flex backend hands to its parallel gemm kernel straight from the views.
 //!
-//! - stride 2 splits the padded input into its four even/odd phases, where every tap is a
-//!   stride-1 shift of one phase;
-//! - the stride-2 transposed convolution (`k 3, padding 1, output_padding 1`) is four
-//!   stride-1 convolutions (one per output phase) over the input with one zero row and column
-//!   appended, interleaved at the end.
+//! Stride 2 splits the padded input into its four even/odd phases, where every tap is a
+//! stride-1 shift of one phase.
 //!
 //! The sums run in the same order as PyTorch's reference up to float re-association; the
 //! parity fixtures (`tests/lama_parity.rs`) bound the difference.
@@ -145,52 +142,4 @@ pub(crate) fn conv_stride2(x: Tensor<4>, taps: &Taps) -> Tensor<4> {
         Some(acc) => crop_rows(add_bias(acc, &taps.bias), h, qw, w),
         None => Tensor::zeros([1, taps.outputs(), h, w], &planes[0].device()),
     }
-}
-
-/// `ConvTranspose2d(k 3, stride 2, padding 1, output_padding 1)`: `[1, C, h, w]` →
-/// `[1, out, 2h, 2w]`. `taps.matrices[ky · 3 + kx]` is `W[:, :, ky, kx]ᵀ` (`[out, in]`).
-///
-/// Output row `2y + a` takes input row `y` through `ky = 1` when `a = 0`, and input rows
-/// `y + 1` (`ky = 0`) and `y` (`ky = 2`) when `a = 1`; columns alike.
-pub(crate) fn conv_transpose_stride2(x: Tensor<4>, taps: &Taps) -> Tensor<4> {
-    let [_, c, h, w] = x.dims();
-    let out = taps.outputs();
-    let device = x.device();
-    // One zero row and column after the input for the `y + 1` reads of the last row.
-    let padded = Tensor::cat(vec![x, Tensor::zeros([1, c, 1, w], &device)], 2);
-    let padded = Tensor::cat(vec![padded, Tensor::zeros([1, c, h + 1, 1], &device)], 3);
-    let qw = w + 1;
-    let flat = padded.reshape([c, (h + 1) * qw]);
-    // (kernel index, input shift) per output phase.
-    let along = |phase: usize| -> &'static [(usize, usize)] {
-        if phase == 0 {
-            &[(1, 0)]
-        } else {
-            &[(0, 1), (2, 0)]
-        }
-    };
-    let len = h * qw - 1;
-    let mut phase_out = Vec::with_capacity(4);
-    for a in 0..2 {
-        for b in 0..2 {
-            let terms = along(a)
-                .iter()
-                .flat_map(|&(ky, dy)| along(b).iter().map(move |&(kx, dx)| (ky, dy, kx, dx)));
-            let terms = terms.map(|(ky, dy, kx, dx)| {
-                let off = dy * qw + dx;
-                (
-                    taps.matrices[ky * 3 + kx].clone(),
-                    flat.clone().slice([0..c, off..off + len]),
-                )
-            });
-            let acc = accumulate(terms).unwrap_or_else(|| Tensor::zeros([out, len], &device));
-            phase_out.push(crop_rows(add_bias(acc, &taps.bias), h, qw, w).reshape([out, h, w]));
-        }
-    }
-    // phase_out[a * 2 + b] → [out, h, 2 (a), w, 2 (b)] → [1, out, 2h, 2w].
-    let mut rows = Vec::with_capacity(2);
-    for pair in phase_out.chunks(2) {
-        rows.push(Tensor::stack::<4>(pair.to_vec(), 3));
-    }
-    Tensor::stack::<5>(rows, 2).reshape([1, out, 2 * h, 2 * w])
 }

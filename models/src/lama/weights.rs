@@ -215,23 +215,17 @@ impl<'a> Loader<'a> {
         self.device == Device::flex()
     }
 
-    /// Uploads a host conv as one `[out, in]` matrix per tap (`ky · k + kx`) and a bias
-    /// column. `transposed` weights are `[in, out, k, k]`.
-    pub fn taps(&self, conv: &HostConv, transposed: bool) -> Taps {
-        let [a, b, k, _] = conv.shape;
-        let (out, inp) = if transposed { (b, a) } else { (a, b) };
+    /// Uploads a host conv (`[out, in, k, k]`) as one `[out, in]` matrix per tap
+    /// (`ky · k + kx`) and a bias column.
+    pub fn taps(&self, conv: &HostConv) -> Taps {
+        let [out, inp, k, _] = conv.shape;
         let kk = k * k;
         let matrices = (0..kk)
             .map(|t| {
                 let mut m = Vec::with_capacity(out * inp);
                 for o in 0..out {
                     for i in 0..inp {
-                        let src = if transposed {
-                            (i * out + o) * kk + t
-                        } else {
-                            (o * inp + i) * kk + t
-                        };
-                        m.push(conv.weight[src] as f32);
+                        m.push(conv.weight[(o * inp + i) * kk + t] as f32);
                     }
                 }
                 Tensor::from_data(TensorData::new(m, [out, inp]), &self.device)
