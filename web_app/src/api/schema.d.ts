@@ -3016,8 +3016,13 @@ export interface components {
         ServerConfig: {
             /** @description Current ControlNet id. */
             controlnetMethod?: string | null;
-            /** @description Device in use (`cpu`). */
+            /** @description Device learned models run on: `cpu` or `gpu`. */
             device: string;
+            /**
+             * @description The backend and adapter in use, e.g. `cpu (burn flex, 8 threads)` or
+             *     `gpu (wgpu Vulkan: …)`; says why `--device auto` fell back to the CPU when it did.
+             */
+            deviceDetail: string;
             /** @description Model switching disabled. */
             disableModelSwitch: boolean;
             /** @description `--output-dir` is set. */
