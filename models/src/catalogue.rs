@@ -103,7 +103,7 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         pad_mod: 8,
         min_size: None,
         pad_to_square: false,
-        description: "LaMa: large-mask inpainting (runtime arrives with the burn port)",
+        description: "LaMa: large-mask inpainting (Fourier convolutions, burn on GPU or CPU)",
     },
     CatalogueEntry {
         name: "anime-lama",

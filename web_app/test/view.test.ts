@@ -34,6 +34,9 @@ describe('model badges', () => {
     expect(modelBadge(base, 'cv2').text).toBe('ready');
     expect(modelBadge({ ...base, state: 'needs_download', download_size: 205_669_692 }, 'cv2').text).toBe('download 206 MB');
     expect(modelBadge({ ...base, state: 'unsupported' }, 'cv2').kind).toBe('off');
+    // What server-config actually sends.
+    expect(modelBadge({ ...base, mend_state: 'needs_download', mend_download_bytes: 205_000_000 }, 'cv2').text).toBe('download 205 MB');
+    expect(modelBadge({ ...base, mend_state: 'ready' }, 'cv2').text).toBe('ready');
     expect(modelBadge({ ...base, state: 'warming_up' }, 'cv2').text).toBe('warming up');
   });
 });

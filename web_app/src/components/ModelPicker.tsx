@@ -14,8 +14,10 @@ function mb(bytes: number): string {
 /** The state badge text of a model. */
 export function modelBadge(m: ModelInfo, current: string | null): { text: string; kind: 'ok' | 'warn' | 'off' } {
   if (m.name === current) return { text: 'in use', kind: 'ok' };
-  const size = m.download_size ?? m.size_bytes ?? null;
-  switch (m.state) {
+  // server-config carries mend's state as `mend_state` / `mend_download_bytes` next to
+  // IOPaint's fields; `state` / `download_size` are accepted too.
+  const size = m.download_size ?? m.size_bytes ?? m.mend_download_bytes ?? null;
+  switch (m.state ?? m.mend_state ?? undefined) {
     case undefined:
     case 'ready':
       return { text: 'ready', kind: 'ok' };
