@@ -319,17 +319,12 @@ await test('model switch: states render, switching answers visibly', async () =>
   assert((await page.locator('[data-model=sd-future]').isDisabled()), 'unsupported model is selectable');
   assert((await page.locator('[data-model=cv2]').innerText()).includes('in use'), 'cv2 not marked in use');
   await page.locator('[data-model=lama]').click();
-  const toast = page.locator('.toast').filter({ hasText: /lama/i }).first();
-  await toast.waitFor({ timeout: 20000 });
-  const text = await toast.innerText();
-  console.log(`     switch to lama → ${text.replace(/\s+/g, ' ')}`);
-  assert(!/HTTP \d+$/.test(text.trim()), 'the error is not readable');
+  // The weights come from the local server (see server.mjs): download, load, switch for real.
+  await page.locator('[data-model=lama]', { hasText: 'in use' }).waitFor({ timeout: 60000 });
+  console.log(`     switch to lama → ${(await page.locator('[data-model=lama]').innerText()).replace(/\s+/g, ' ')}`);
   await page.unroute(`${BASE}/api/v1/server-config`);
-  // Back to cv2 when the switch succeeded.
-  if ((await page.locator('[data-model=lama]').innerText()).includes('in use')) {
-    await page.locator('[data-model=cv2]').click();
-    await page.locator('[data-model=cv2]', { hasText: 'in use' }).waitFor();
-  }
+  await page.locator('[data-model=cv2]').click();
+  await page.locator('[data-model=cv2]', { hasText: 'in use' }).waitFor();
   await page.locator('.toast button').first().click().catch(() => undefined);
 });
 

@@ -1,15 +1,20 @@
 // Starts `mend start` (the release binary) on a free port with a temporary data dir, the
-// first-party plugins copied into a temporary plugins dir, and input/output folders for the
-// file manager. Returns { url, stop, dirs }.
+// first-party plugins copied into a temporary plugins dir, input/output folders for the file
+// manager, and an empty temporary model dir whose `lama` weights come from a local HTTP server
+// (a small torch-traced LaMa, `models/tests/fixtures/torchscript/small-lama.pt`) through
+// IOPaint's `LAMA_MODEL_URL` / `LAMA_MODEL_MD5` overrides: never the internet.
+// Returns { url, stop, dirs }.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { photoPng } from './photo.mjs';
 
 export async function startMend({ bin, pluginsDist, webDir, log, provider }) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mend-ui-e2e-'));
-  const dirs = { root, data: path.join(root, 'data'), plugins: path.join(root, 'plugins'), input: path.join(root, 'input'), output: path.join(root, 'output') };
+  const dirs = { root, data: path.join(root, 'data'), plugins: path.join(root, 'plugins'), input: path.join(root, 'input'), output: path.join(root, 'output'), models: path.join(root, 'models') };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(path.join(dirs.input, 'disc.png'), photoPng());
   let copied = 0;
@@ -21,17 +26,29 @@ export async function startMend({ bin, pluginsDist, webDir, log, provider }) {
       }
     }
   }
+  const weights = fs.readFileSync(new URL('../../models/tests/fixtures/torchscript/small-lama.pt', import.meta.url));
+  const weightsServer = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': weights.length });
+    res.end(weights);
+  });
+  await new Promise((r) => weightsServer.listen(0, '127.0.0.1', r));
+  const lamaEnv = {
+    LAMA_MODEL_URL: `http://127.0.0.1:${weightsServer.address().port}/big-lama.pt`,
+    LAMA_MODEL_MD5: crypto.createHash('md5').update(weights).digest('hex'),
+  };
   const args = ['start', '--host', '127.0.0.1', '--port', '0', '--model', 'cv2', '--device', 'cpu',
-    '--data-dir', dirs.data, '--plugins-dir', dirs.plugins, '--input', dirs.input, '--output-dir', dirs.output];
+    '--data-dir', dirs.data, '--plugins-dir', dirs.plugins, '--input', dirs.input, '--output-dir', dirs.output,
+    '--model-dir', dirs.models];
   if (webDir) args.push('--web-dir', webDir);
   if (provider) args.push('--openai-base-url', provider.baseUrl, '--budget-min-interval-secs', '0');
   const out = fs.openSync(log, 'w');
-  const child = spawn(bin, args, { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1', ...(provider ? { MEND_OPENAI_API_KEY: provider.key } : {}) } });
+  const child = spawn(bin, args, { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1', ...lamaEnv, ...(provider ? { MEND_OPENAI_API_KEY: provider.key } : {}) } });
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       await new Promise((r) => { const t = setTimeout(() => { child.kill('SIGKILL'); r(); }, 5000); child.once('exit', () => { clearTimeout(t); r(); }); });
     }
+    weightsServer.close();
     fs.rmSync(root, { recursive: true, force: true });
   };
   for (let i = 0; i < 300; i++) {
