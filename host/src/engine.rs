@@ -152,7 +152,6 @@ impl Engine {
         events: EventBus,
     ) -> Result<Self> {
         let device = ResolvedDevice::resolve(device)?;
-        tracing::info!(device = %device.describe(), "compute device");
         let loaded = factory::create_from(source, device.compute())?;
         Self::start_with_model(loaded, device, queue_depth, events)
     }

@@ -7,25 +7,13 @@ use std::time::Instant;
 
 use burn::tensor::{Tensor, TensorData};
 use mend_models::device::{ComputeDevice, DeviceChoice};
+use mend_models::lama::generator::process_cpu_seconds;
 use mend_models::lama::keys::random_state_dict;
 use mend_models::lama::{Lama, LamaConfig, processing};
 use mend_models::model::NoProgress;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// User + system CPU seconds of this process so far (`/proc/self/stat`, 100 ticks/s).
-fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
-            let utime: f64 = rest.get(11)?.parse().ok()?;
-            let stime: f64 = rest.get(12)?.parse().ok()?;
-            Some((utime + stime) / 100.0)
-        })
-        .unwrap_or(f64::NAN)
-}
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -63,7 +51,7 @@ fn main() -> anyhow::Result<()> {
         let image: Vec<f32> = (0..3 * n).map(|i| (i % 251) as f32 / 251.0).collect();
         let mask: Vec<f32> = (0..n).map(|i| f32::from(u8::from(i % 7 == 0))).collect();
         let t = Instant::now();
-        let cpu = cpu_seconds();
+        let cpu = process_cpu_seconds();
         let img =
             Tensor::<4>::from_data(TensorData::new(image, [1, 3, side, side]), device.device());
         let m = Tensor::<4>::from_data(TensorData::new(mask, [1, 1, side, side]), device.device());
@@ -85,7 +73,7 @@ fn main() -> anyhow::Result<()> {
         println!(
             "side {side} run {run}: {:.2} s (cpu {:.2} s), peak RSS {:.0} MiB (after loading weights {before:.0} MiB), {} outputs, {}",
             t.elapsed().as_secs_f64(),
-            cpu_seconds() - cpu,
+            process_cpu_seconds() - cpu,
             peak_rss_mib(),
             out.len(),
             device.describe()

@@ -310,7 +310,6 @@ await test('model switch: states render, switching answers visibly', async () =>
     const res = await route.fetch();
     const cfg = await res.json();
     const base = cfg.modelInfos[0];
-    if (!cfg.modelInfos.some((m) => m.name === 'lama')) cfg.modelInfos.push({ ...base, name: 'lama', path: 'lama', state: 'needs_download', download_size: 205_669_692 });
     cfg.modelInfos.push({ ...base, name: 'sd-future', path: 'sd', model_type: 'diffusers_sd', state: 'unsupported', reason: 'needs a diffusion runtime' });
     await route.fulfill({ response: res, json: cfg });
   });

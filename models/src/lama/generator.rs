@@ -229,7 +229,7 @@ struct StageTimer {
 
 /// User + system CPU seconds of this process (Linux `/proc/self/stat`; NaN elsewhere), so
 /// stage profiles stay meaningful on a machine shared with other work.
-fn process_cpu_seconds() -> f64 {
+pub fn process_cpu_seconds() -> f64 {
     std::fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|s| {
