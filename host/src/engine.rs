@@ -6,6 +6,7 @@
 //! Decoding and encoding are not done here: request handlers do them on tokio's blocking pool
 //! in parallel, and only the model step waits for the worker.
 
+pub mod adapted;
 pub mod events;
 pub mod factory;
 mod worker;
@@ -52,6 +53,8 @@ struct Job {
 #[derive(Debug)]
 struct Shared {
     model: RwLock<String>,
+    /// The model-adapter plugin wrapping the loaded model, if any.
+    model_plugin: RwLock<Option<String>>,
     device: ResolvedDevice,
     queue_depth: usize,
     queued: AtomicUsize,
@@ -60,6 +63,16 @@ struct Shared {
 }
 
 impl Shared {
+    /// Records the loaded model's name and the adapter plugin wrapping it.
+    fn set_model(&self, name: &str, plugin: Option<String>) {
+        if let Ok(mut current) = self.model.write() {
+            name.clone_into(&mut current);
+        }
+        if let Ok(mut current) = self.model_plugin.write() {
+            *current = plugin;
+        }
+    }
+
     fn finish(&self, id: &str) {
         if let Ok(mut active) = self.active.lock() {
             active.remove(id);
@@ -120,6 +133,26 @@ pub struct Engine {
     events: EventBus,
 }
 
+/// A handle to the engine that does not keep its worker alive (held by the plugin runtime,
+/// which the engine's models may themselves hold through a model adapter).
+#[derive(Clone)]
+pub struct WeakEngine {
+    tx: mpsc::WeakSender<Job>,
+    shared: Arc<Shared>,
+    events: EventBus,
+}
+
+impl WeakEngine {
+    /// The engine, while it runs.
+    pub fn upgrade(&self) -> Option<Engine> {
+        Some(Engine {
+            tx: self.tx.upgrade()?,
+            shared: Arc::clone(&self.shared),
+            events: self.events.clone(),
+        })
+    }
+}
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
@@ -153,7 +186,9 @@ impl Engine {
     ) -> Result<Self> {
         let device = ResolvedDevice::resolve(device)?;
         let loaded = factory::create_from(source, device.compute())?;
-        Self::start_with_model(loaded, device, queue_depth, events)
+        let engine = Self::start_with_model(loaded, device, queue_depth, events)?;
+        engine.shared.set_model(&source.name, source.plugin());
+        Ok(engine)
     }
 
     /// Starts the worker with an already created model.
@@ -167,6 +202,7 @@ impl Engine {
         let (tx, rx) = mpsc::channel(queue_depth.max(1));
         let shared = Arc::new(Shared {
             model: RwLock::new(model),
+            model_plugin: RwLock::new(None),
             device,
             queue_depth: queue_depth.max(1),
             queued: AtomicUsize::new(0),
@@ -176,10 +212,29 @@ impl Engine {
         Ok(Self { tx, shared, events })
     }
 
+    /// A handle that does not keep the worker alive.
+    pub fn downgrade(&self) -> WeakEngine {
+        WeakEngine {
+            tx: self.tx.downgrade(),
+            shared: Arc::clone(&self.shared),
+            events: self.events.clone(),
+        }
+    }
+
     /// The name of the model currently loaded (or being switched to, once the switch succeeded).
     pub fn current_model(&self) -> String {
         self.shared
             .model
+            .read()
+            .map(|m| m.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// The model-adapter plugin whose processing wraps the loaded model (`None` for a
+    /// built-in model as it is).
+    pub fn current_plugin(&self) -> Option<String> {
+        self.shared
+            .model_plugin
             .read()
             .map(|m| m.clone())
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
@@ -251,7 +306,10 @@ impl Engine {
     /// already queued have run.
     pub async fn switch_to(&self, source: factory::ModelSource) -> Result<()> {
         // Validate before queueing so an unknown name is a client error, not a queued job.
-        factory::check_available(&source.name)?;
+        // (Adapter models were checked when their plugin loaded.)
+        if source.adapter.is_none() {
+            factory::check_available(&source.name)?;
+        }
         let (reply, rx) = oneshot::channel();
         let id = self.next_job_id();
         let work = Work::SwitchModel { source, reply };
@@ -264,18 +322,26 @@ impl Engine {
         work: Work,
         rx: oneshot::Receiver<Result<T>>,
     ) -> Result<T> {
-        let cancel = Arc::new(AtomicBool::new(false));
+        let cancel = self.enqueue(id, work)?;
         let mut guard = CancelOnDrop {
-            flag: Arc::clone(&cancel),
+            flag: cancel,
             armed: true,
         };
+        let result = rx.await.map_err(|_| Error::EngineStopped)?;
+        guard.disarm();
+        result
+    }
+
+    /// Registers and queues a job; returns its cancel flag.
+    fn enqueue(&self, id: JobId, work: Work) -> Result<Arc<AtomicBool>> {
+        let cancel = Arc::new(AtomicBool::new(false));
         if let Ok(mut active) = self.shared.active.lock() {
             active.insert(id.clone(), Arc::clone(&cancel));
         }
         let job = Job {
             id: id.clone(),
             work,
-            cancel,
+            cancel: Arc::clone(&cancel),
         };
         // Count first: the worker may finish the job before `try_send` returns.
         self.shared.queued.fetch_add(1, Ordering::Relaxed);
@@ -289,9 +355,47 @@ impl Engine {
                 mpsc::error::TrySendError::Closed(_) => Error::EngineStopped,
             });
         }
-        let result = rx.await.map_err(|_| Error::EngineStopped)?;
-        guard.disarm();
-        result
+        Ok(cancel)
+    }
+
+    /// Runs an inpaint on the loaded model from a thread outside the async runtime (a
+    /// plugin's `inference.inpaint`), queued like any other job. Gives up, cancelling the job,
+    /// at `until` or as soon as `stop` returns true. Refused on the engine's own thread (a
+    /// model adapter running inside a job would wait for itself).
+    pub fn inpaint_blocking(
+        &self,
+        image: RgbImage,
+        mask: GrayImage,
+        config: InpaintConfig,
+        until: std::time::Instant,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<RgbImage> {
+        if worker::on_worker_thread() {
+            return Err(Error::BadRequest(
+                "the engine cannot run a model from inside a model's own job".to_owned(),
+            ));
+        }
+        let (reply, mut rx) = oneshot::channel();
+        let work = Work::Inpaint {
+            image,
+            mask,
+            config: Box::new(config),
+            reply,
+        };
+        let cancel = self.enqueue(self.next_job_id(), work)?;
+        loop {
+            match rx.try_recv() {
+                Ok(result) => return result,
+                Err(oneshot::error::TryRecvError::Closed) => return Err(Error::EngineStopped),
+                Err(oneshot::error::TryRecvError::Empty) => {
+                    if stop() || std::time::Instant::now() >= until {
+                        cancel.store(true, Ordering::Relaxed);
+                        return Err(Error::Model(mend_models::Error::Cancelled));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+        }
     }
 }
 

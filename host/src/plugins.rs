@@ -26,7 +26,10 @@
 //!   events.
 //! - [`watcher`]: the plugins folder, watched for new, changed and removed components.
 //! - [`routes`]: `/api/v1/plugins…` HTTP routes.
+//! - [`adapters`]: model adapters' models, validated, listed and run around the engine's
+//!   networks.
 
+pub mod adapters;
 pub mod call;
 pub mod capabilities;
 pub mod capture;

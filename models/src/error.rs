@@ -45,6 +45,15 @@ pub enum Error {
     /// The request was cancelled while running.
     #[error("cancelled")]
     Cancelled,
+    /// The pre- or post-processing a model adapter wraps around a model failed (the adapter
+    /// is a plugin of the host; the message says what went wrong).
+    #[error("model adapter `{adapter}` {message}")]
+    Adapter {
+        /// The adapter's id.
+        adapter: String,
+        /// What failed.
+        message: String,
+    },
     /// A weights file could not be read or does not fit the model (names the file or key).
     #[error("invalid weights: {0}")]
     InvalidWeights(String),

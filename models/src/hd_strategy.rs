@@ -53,8 +53,8 @@ const RESAMPLE: FilterType = FilterType::CatmullRom;
 ///
 /// The mask is binarised with `> 127` first. Errors: [`Error::SizeMismatch`] when the sizes
 /// differ, and whatever the model returns.
-pub fn run(
-    model: &mut dyn InpaintModel,
+pub fn run<M: InpaintModel + ?Sized>(
+    model: &mut M,
     image: &RgbImage,
     mask: &GrayImage,
     config: &InpaintConfig,
@@ -90,8 +90,8 @@ pub fn crop_rects(mask: &GrayImage, margin: u32) -> Vec<MaskBox> {
 }
 
 /// Crop strategy body (sizes checked, mask binary, trigger exceeded).
-fn run_crop(
-    model: &mut dyn InpaintModel,
+fn run_crop<M: InpaintModel + ?Sized>(
+    model: &mut M,
     image: &RgbImage,
     mask: &GrayImage,
     config: &InpaintConfig,
@@ -120,8 +120,8 @@ fn run_crop(
 }
 
 /// Resize strategy body (sizes checked, mask binary, limit exceeded).
-fn run_resize(
-    model: &mut dyn InpaintModel,
+fn run_resize<M: InpaintModel + ?Sized>(
+    model: &mut M,
     image: &RgbImage,
     mask: &GrayImage,
     config: &InpaintConfig,
@@ -171,8 +171,8 @@ pub fn resized_size(width: u32, height: u32, limit: u32) -> (u32, u32) {
 /// `mask` should be binary (0 / 255). Errors: [`Error::SizeMismatch`],
 /// [`Error::InvalidParameter`] if the padded size does not fit `u32`,
 /// [`Error::ModelOutputSize`], and whatever the model returns.
-pub fn pad_forward(
-    model: &mut dyn InpaintModel,
+pub fn pad_forward<M: InpaintModel + ?Sized>(
+    model: &mut M,
     image: &RgbImage,
     mask: &GrayImage,
     config: &InpaintConfig,

@@ -123,4 +123,17 @@ pub trait InpaintModel: Send {
         config: &InpaintConfig,
         progress: &dyn Progress,
     ) -> Result<RgbImage>;
+
+    /// Runs one request end to end: by default [`crate::hd_strategy::run`] around
+    /// [`Self::forward`] (HD strategy, padding, unmasked area kept). A wrapper that processes
+    /// the request as a whole (a model adapter's pre- and post-processing) overrides it.
+    fn inpaint(
+        &mut self,
+        image: &RgbImage,
+        mask: &GrayImage,
+        config: &InpaintConfig,
+        progress: &dyn Progress,
+    ) -> Result<RgbImage> {
+        crate::hd_strategy::run(self, image, mask, config, progress)
+    }
 }

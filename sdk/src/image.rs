@@ -210,6 +210,20 @@ impl GrayMask {
         }
     }
 
+    /// Makes the mask binary (255 above [`Self::THRESHOLD`], else 0) and grows the marked
+    /// area by a round brush of `radius` pixels (see [`crate::morph::grow`]).
+    pub fn grow(&mut self, radius: u32) {
+        for v in &mut self.pixels {
+            *v = if *v > Self::THRESHOLD { 255 } else { 0 };
+        }
+        crate::morph::grow(
+            &mut self.pixels,
+            self.width as usize,
+            self.height as usize,
+            radius,
+        );
+    }
+
     /// Whether the host would fill the pixel at `(x, y)` (value above [`Self::THRESHOLD`]).
     pub fn is_marked(&self, x: u32, y: u32) -> bool {
         self.get(x, y).is_some_and(|v| v > Self::THRESHOLD)

@@ -46,6 +46,7 @@
 mod host;
 mod image;
 mod manifest;
+pub mod morph;
 mod params;
 mod worlds;
 

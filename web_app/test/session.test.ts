@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotOf } from '../src/actions/session';
-import { sessionId } from '../src/lib/session';
+import { restoreSession, snapshotOf } from '../src/actions/session';
+import { markSnapshotSaved, sessionId, snapshotSaved } from '../src/lib/session';
 import { downloadName } from '../src/lib/image';
 import { crc32 } from '../src/lib/png';
 
@@ -12,6 +12,26 @@ describe('session', () => {
     expect(sessionId()).toBe(a);
     sessionStorage.setItem('mend.session', 'not a uuid');
     expect(sessionId()).not.toBe('not a uuid');
+  });
+
+  it('asks the server for a snapshot only once this tab saved one', async () => {
+    sessionStorage.clear();
+    const calls: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = ((url: string) => {
+      calls.push(String(url));
+      return Promise.resolve(new Response('{"error":"not found"}', { status: 404 }));
+    }) as typeof fetch;
+    try {
+      expect(await restoreSession()).toBe(false);
+      expect(calls).toEqual([]);
+      markSnapshotSaved();
+      expect(snapshotSaved()).toBe(true);
+      expect(await restoreSession()).toBe(false);
+      expect(calls.some((u) => u.includes('/snapshot'))).toBe(true);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 
   it('snapshots the restorable prefix of the stack', () => {

@@ -42,18 +42,25 @@ pub async fn run(args: &StartArgs) -> Result<()> {
     // Fetch missing weights first (unless --local-files-only), with a bar on the terminal.
     let weights = WeightsContext::from_config(&config);
     let bars = DownloadBars::new();
-    let source = models::prepare_with(&config.model, &weights, &|p| {
-        bars.update(&p);
-        events.send(models::prepare::download_event(&p));
-    })
-    .await?;
-    let engine = Engine::start_from(&source, config.device, config.queue_depth, events.clone())?;
+    // Plugins first: `--model` may name a model a model-adapter plugin provides.
     let plugins = Plugins::start(&config, events.clone(), Some(store.clone())).await?;
     tracing::info!(
         dir = %plugins.dir().display(),
         loaded = plugins.list().len(),
         "plugins ready"
     );
+    let report = |p: models::FileProgress| {
+        bars.update(&p);
+        events.send(models::prepare::download_event(&p));
+    };
+    let source = match plugins.adapter_model(&config.model) {
+        Some(model) => {
+            let adapter = plugins.adapter_for(&model);
+            models::prepare_adapted_with(&model.model, adapter, &weights, &report).await?
+        }
+        None => models::prepare_with(&config.model, &weights, &report).await?,
+    };
+    let engine = Engine::start_from(&source, config.device, config.queue_depth, events.clone())?;
     let jobs = Jobs::start(store, events);
     let addr = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(addr)

@@ -5,7 +5,8 @@
 //! into state dicts with [`mend_models::weights::load_state_dict`] (TorchScript archives are
 //! converted once and cached as safetensors) and handed to the loader with the resolved compute
 //! device: `lama`/`anime-lama` are built in, and [`register_loader`] adds loaders at run time
-//! (tests, future model-adapter plugins).
+//! (tests). A model that a model-adapter plugin provides names one of these loaders as its
+//! architecture and is wrapped in the adapter's processing ([`super::adapted`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use mend_models::device::ComputeDevice;
 use mend_models::lama::Lama;
 use mend_models::tensor_map::TensorMap;
 
+use super::adapted::{AdaptedModel, Adapter};
 use crate::{Error, Result};
 
 /// Builds a model from its state dicts, one per catalogue file in catalogue order (LaMa: one,
@@ -36,6 +38,8 @@ pub struct ModelSource {
     pub name: String,
     /// Weight files (empty for models without weights).
     pub weights: Vec<PathBuf>,
+    /// For a model a model-adapter plugin provides: its architecture and processing.
+    pub adapter: Option<Adapter>,
 }
 
 impl ModelSource {
@@ -44,9 +48,19 @@ impl ModelSource {
         Self {
             name: name.to_owned(),
             weights: Vec::new(),
+            adapter: None,
         }
     }
+
+    /// The adapter plugin whose processing wraps the model, if any.
+    pub fn plugin(&self) -> Option<String> {
+        self.adapter.as_ref().map(|a| a.hooks.adapter().to_owned())
+    }
 }
+
+/// The architectures model adapters may name: the built-in loaders, with the padding their
+/// network needs (an adapter's `pad-mod` must be a multiple of it).
+pub const ARCHITECTURES: &[(&str, u32)] = &[("lama", 8)];
 
 /// Loaders compiled into this build: LaMa and its anime fine-tune (same architecture).
 const BUILTIN_LOADERS: &[(&str, WeightsLoader)] =
@@ -138,6 +152,9 @@ pub fn create(name: &str) -> Result<Box<dyn InpaintModel>> {
 
 /// Creates a model on `device`, reading its weight files when it has some.
 pub fn create_from(source: &ModelSource, device: &ComputeDevice) -> Result<Box<dyn InpaintModel>> {
+    if let Some(adapter) = &source.adapter {
+        return create_adapted(source, adapter, device);
+    }
     let entry = check_available(&source.name)?;
     if !entry.needs_download() {
         return match entry.name {
@@ -168,6 +185,36 @@ pub fn create_from(source: &ModelSource, device: &ComputeDevice) -> Result<Box<d
         .map(|p| mend_models::weights::load_state_dict(p))
         .collect::<mend_models::Result<Vec<_>>>()?;
     Ok(loader(entry, maps, device)?)
+}
+
+/// Builds an adapter's model: the architecture's network from the adapter's weights file,
+/// wrapped in the adapter's processing.
+fn create_adapted(
+    source: &ModelSource,
+    adapter: &Adapter,
+    device: &ComputeDevice,
+) -> Result<Box<dyn InpaintModel>> {
+    let unavailable = |reason: String| Error::ModelUnavailable {
+        name: source.name.clone(),
+        reason,
+    };
+    let arch = adapter.architecture.as_str();
+    let (entry, loader) = catalogue::find(arch)
+        .zip(builtin_loader(arch))
+        .ok_or_else(|| unavailable(format!("this host has no architecture `{arch}`")))?;
+    let [weights] = source.weights.as_slice() else {
+        return Err(unavailable(format!(
+            "one weights file needed, {} given",
+            source.weights.len()
+        )));
+    };
+    let map = mend_models::weights::load_state_dict(weights)?;
+    let network = loader(entry, vec![map], device)?;
+    Ok(Box::new(AdaptedModel::new(
+        &source.name,
+        network,
+        adapter.clone(),
+    )))
 }
 
 #[cfg(test)]

@@ -3,11 +3,19 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use mend_models::{InpaintModel, Progress, hd_strategy};
+use mend_models::{InpaintModel, Progress};
 use tokio::sync::mpsc;
 
 use super::{EngineEvent, EventBus, Job, Shared, Work, factory};
 use crate::{Error, Result};
+
+/// Name of the worker thread.
+const THREAD_NAME: &str = "mend-engine";
+
+/// Whether the calling thread is an engine worker.
+pub(super) fn on_worker_thread() -> bool {
+    std::thread::current().name() == Some(THREAD_NAME)
+}
 
 /// Starts the worker thread.
 pub(super) fn spawn(
@@ -17,7 +25,7 @@ pub(super) fn spawn(
     events: EventBus,
 ) -> Result<()> {
     std::thread::Builder::new()
-        .name("mend-engine".to_owned())
+        .name(THREAD_NAME.to_owned())
         .spawn(move || run(model, rx, &shared, &events))
         .map(|_| ())
         .map_err(|e| Error::io("starting the engine thread", e))
@@ -50,7 +58,7 @@ fn run(
                     };
                     // A panicking model must fail its job, not the engine.
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        hd_strategy::run(model.as_mut(), &image, &mask, &config, &progress)
+                        model.inpaint(&image, &mask, &config, &progress)
                     }))
                     .unwrap_or_else(|_| {
                         tracing::error!(job = job.id, "model panicked");
@@ -77,9 +85,9 @@ fn run(
                 shared.finish(&job.id);
                 let name = source.name.clone();
                 // A panicking loader must fail the switch, not the engine.
-                let created = std::panic::catch_unwind(|| {
+                let created = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     factory::create_from(&source, shared.device.compute())
-                })
+                }))
                 .unwrap_or_else(|_| {
                     tracing::error!(model = %name, "model loader panicked");
                     Err(Error::ModelUnavailable {
@@ -89,9 +97,7 @@ fn run(
                 });
                 let result = created.map(|new_model| {
                     model = new_model;
-                    if let Ok(mut current) = shared.model.write() {
-                        current.clone_from(&name);
-                    }
+                    shared.set_model(&name, source.plugin());
                     tracing::info!(model = %name, "switched model");
                     events.send(EngineEvent::ModelSwitched { name: name.clone() });
                 });

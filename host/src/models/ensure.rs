@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use mend_models::catalogue::CatalogueEntry;
+use mend_models::catalogue::{CatalogueEntry, url_file_name};
 use mend_models::model_files::{self, ResolvedFile};
 
 use super::download::{self, DownloadProgress, DownloadRequest, RetryPolicy};
@@ -103,32 +103,142 @@ pub async fn ensure_weights(
     let client = download::client()?;
     for file in missing {
         let Some(url) = &file.url else { continue };
-        let name = file_name(&file.path);
-        let request = DownloadRequest {
-            url: url.clone(),
-            target: file.path.clone(),
-            md5: file.md5.clone(),
-        };
-        tracing::info!(model = entry.name, %url, path = %file.path.display(), "downloading weights");
-        let report = |p: DownloadProgress| {
-            progress(FileProgress {
-                model: entry.name.to_owned(),
-                file: name.clone(),
-                downloaded: p.downloaded,
-                total: p.total,
-                done: false,
-            });
-        };
-        let size = download::download(&client, &request, ctx.retry, &report).await?;
-        progress(FileProgress {
-            model: entry.name.to_owned(),
-            file: name,
-            downloaded: size,
-            total: Some(size),
-            done: true,
-        });
+        fetch(
+            &client,
+            entry.name,
+            url,
+            &file.path,
+            file.md5.as_deref(),
+            ctx,
+            progress,
+        )
+        .await?;
     }
     Ok(files.into_iter().map(|f| f.path).collect())
+}
+
+/// One weights file of a model that is not in the catalogue (a model-adapter plugin's):
+/// where it is, where it comes from and its md5. IOPaint's overrides apply under the prefix
+/// of the model's name (`my-model` → `MY_MODEL_MODEL_URL`, `MY_MODEL_MODEL_MD5`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraWeights {
+    /// The model.
+    pub model: String,
+    /// Download URL (`None`: an override names a local file).
+    pub url: Option<String>,
+    /// Expected md5, when known.
+    pub md5: Option<String>,
+    /// Where the file is or will be.
+    pub path: PathBuf,
+}
+
+impl ExtraWeights {
+    /// Resolves the file of model `model` with default `url` and `md5` in `ctx`'s model dir.
+    pub fn resolve(model: &str, url: &str, md5: &str, ctx: &WeightsContext) -> Self {
+        let prefix = model.to_ascii_uppercase().replace('-', "_");
+        let url_override = ctx.lookup(&format!("{prefix}_MODEL_URL"));
+        let md5_override = ctx.lookup(&format!("{prefix}_MODEL_MD5"));
+        let dir = model_files::checkpoints_dir(&ctx.model_dir, &|n| ctx.lookup(n));
+        let model = model.to_owned();
+        match url_override {
+            None => Self {
+                path: dir.join(url_file_name(url)),
+                url: Some(url.to_owned()),
+                md5: Some(md5_override.unwrap_or_else(|| md5.to_owned())),
+                model,
+            },
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => Self {
+                path: dir.join(url_file_name(&u)),
+                url: Some(u),
+                md5: md5_override,
+                model,
+            },
+            Some(local) => Self {
+                path: PathBuf::from(local.strip_prefix("file://").unwrap_or(&local)),
+                url: None,
+                md5: md5_override,
+                model,
+            },
+        }
+    }
+
+    /// Whether the file is on disk.
+    pub fn present(&self) -> bool {
+        self.path.is_file()
+    }
+
+    /// Returns the file's path, downloading it first when missing.
+    pub async fn ensure(
+        &self,
+        ctx: &WeightsContext,
+        progress: &(dyn Fn(FileProgress) + Send + Sync),
+    ) -> Result<PathBuf> {
+        if self.present() {
+            return Ok(self.path.clone());
+        }
+        let Some(url) = self.url.as_deref().filter(|_| !ctx.local_files_only) else {
+            return Err(Error::WeightsMissing {
+                model: self.model.clone(),
+                missing: self.path.display().to_string(),
+                hint: match &self.url {
+                    Some(url) => format!(
+                        "--local-files-only forbids downloading: place the file there \
+                         yourself (it is {url})"
+                    ),
+                    None => "an override names this local file; fix the path".to_owned(),
+                },
+            });
+        };
+        let client = download::client()?;
+        fetch(
+            &client,
+            &self.model,
+            url,
+            &self.path,
+            self.md5.as_deref(),
+            ctx,
+            progress,
+        )
+        .await?;
+        Ok(self.path.clone())
+    }
+}
+
+/// Downloads `url` to `path` (md5-checked when given), reporting progress for `model`.
+async fn fetch(
+    client: &reqwest::Client,
+    model: &str,
+    url: &str,
+    path: &Path,
+    md5: Option<&str>,
+    ctx: &WeightsContext,
+    progress: &(dyn Fn(FileProgress) + Send + Sync),
+) -> Result<u64> {
+    let name = file_name(path);
+    let request = DownloadRequest {
+        url: url.to_owned(),
+        target: path.to_path_buf(),
+        md5: md5.map(str::to_owned),
+    };
+    tracing::info!(model, %url, path = %path.display(), "downloading weights");
+    let report = |p: DownloadProgress| {
+        progress(FileProgress {
+            model: model.to_owned(),
+            file: name.clone(),
+            downloaded: p.downloaded,
+            total: p.total,
+            done: false,
+        });
+    };
+    let size = download::download(client, &request, ctx.retry, &report).await?;
+    progress(FileProgress {
+        model: model.to_owned(),
+        file: name,
+        downloaded: size,
+        total: Some(size),
+        done: true,
+    });
+    Ok(size)
 }
 
 fn file_name(path: &Path) -> String {

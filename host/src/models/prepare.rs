@@ -2,12 +2,14 @@
 //! (reporting progress on the event bus, so Socket.IO clients see `model_download`), and
 //! returns the [`ModelSource`] the engine loads it from.
 
-use mend_models::catalogue::CatalogueEntry;
+use mend_models::catalogue::{self, CatalogueEntry};
 
-use super::ensure::{FileProgress, WeightsContext, ensure_weights};
+use super::ensure::{ExtraWeights, FileProgress, WeightsContext, ensure_weights};
 use crate::Result;
+use crate::engine::adapted::Adapter;
 use crate::engine::factory::{self, ModelSource};
 use crate::engine::{EngineEvent, EventBus};
+use crate::plugins::adapters::ModelDescription;
 
 /// The event announcing `p` on the bus.
 pub fn download_event(p: &FileProgress) -> EngineEvent {
@@ -31,6 +33,7 @@ pub async fn prepare_with(
     Ok(ModelSource {
         name: name.to_owned(),
         weights,
+        adapter: None,
     })
 }
 
@@ -41,6 +44,46 @@ pub async fn prepare(name: &str, ctx: &WeightsContext, events: &EventBus) -> Res
     tokio::spawn(
         async move { prepare_with(&name, &ctx, &|p| events.send(download_event(&p))).await },
     )
+    .await
+    .map_err(|e| crate::Error::Task(e.to_string()))?
+}
+
+/// Fetches the weights of a model that a model-adapter plugin provides (a built-in model's
+/// from the catalogue, with its overrides; any other from the adapter's URL, checked against
+/// its md5) and returns its source.
+pub async fn prepare_adapted_with(
+    model: &ModelDescription,
+    adapter: Adapter,
+    ctx: &WeightsContext,
+    progress: &(dyn Fn(FileProgress) + Send + Sync),
+) -> Result<ModelSource> {
+    let weights = match catalogue::find(&model.name) {
+        Some(entry) => ensure_weights(entry, ctx, progress).await?,
+        None => vec![
+            ExtraWeights::resolve(&model.name, &model.weights_url, &model.weights_md5, ctx)
+                .ensure(ctx, progress)
+                .await?,
+        ],
+    };
+    Ok(ModelSource {
+        name: model.name.clone(),
+        weights,
+        adapter: Some(adapter),
+    })
+}
+
+/// [`prepare_adapted_with`], reporting download progress as [`EngineEvent::ModelDownload`],
+/// in its own task (a download goes on when the caller goes away).
+pub async fn prepare_adapted(
+    model: &ModelDescription,
+    adapter: Adapter,
+    ctx: &WeightsContext,
+    events: &EventBus,
+) -> Result<ModelSource> {
+    let (model, ctx, events) = (model.clone(), ctx.clone(), events.clone());
+    tokio::spawn(async move {
+        prepare_adapted_with(&model, adapter, &ctx, &|p| events.send(download_event(&p))).await
+    })
     .await
     .map_err(|e| crate::Error::Task(e.to_string()))?
 }

@@ -94,7 +94,7 @@ impl WorldPre {
     pub fn manifest(
         &self,
         store: &mut Store<HostState>,
-    ) -> wasmtime::Result<(wt::Manifest, Option<serde_json::Value>)> {
+    ) -> wasmtime::Result<(wt::Manifest, Option<latest::ModelDescription>)> {
         match self {
             Self::Processor(pre) => Ok((
                 pre.instantiate(&mut *store)?.call_plugin_manifest(store)?,
@@ -107,15 +107,7 @@ impl WorldPre {
             Self::ModelAdapter(pre) => {
                 let adapter = pre.instantiate(&mut *store)?;
                 let manifest = adapter.call_plugin_manifest(&mut *store)?;
-                let d = adapter.call_describe_model(store)?;
-                let model = serde_json::json!({
-                    "name": d.name,
-                    "architecture": d.architecture,
-                    "weights_url": d.weights_url,
-                    "weights_md5": d.weights_md5,
-                    "pad_mod": d.pad_mod,
-                    "min_size": d.min_size,
-                });
+                let model = adapter.call_describe_model(store)?;
                 Ok((manifest, Some(model)))
             }
         }
@@ -130,13 +122,15 @@ pub fn new_store(
     max_pixels: u64,
     options: &CallOptions,
 ) -> Store<HostState> {
-    let state = HostState::new(
+    let mut state = HostState::new(
         plugin,
         granted,
         runtime.limits().memory_bytes,
         max_pixels,
         options.cancel.clone(),
     );
+    state.deadline_at = Instant::now() + options.deadline;
+    state.engine = runtime.attached_engine();
     let mut store = Store::new(runtime.engine(), state);
     store.limiter(|s| &mut s.limiter);
     store.set_epoch_deadline(RuntimeLimits::deadline_ticks(options.deadline));
@@ -308,6 +302,71 @@ impl LoadedPlugin {
             )));
         }
         Ok((mask, stats))
+    }
+
+    /// Runs a model adapter's `preprocess` on the model input; the result must keep the size.
+    pub fn preprocess(
+        &self,
+        image: wt::Image,
+        mask: wt::Mask,
+        params: &[wt::Param],
+        options: &CallOptions,
+    ) -> Result<(wt::Image, wt::Mask)> {
+        let size = (image.width, image.height);
+        let ((image, mask), _) = self.call(options, |pre, store| {
+            let WorldPre::ModelAdapter(pre) = pre else {
+                return Ok(Err(wt::PluginError::Unsupported(
+                    "not a model adapter".to_owned(),
+                )));
+            };
+            pre.instantiate(&mut *store)?
+                .call_preprocess(store, &image, &mask, params)
+        })?;
+        images::check_image(&image, self.max_pixels)
+            .map_err(|e| self.failed(format!("returned an invalid image: {e}")))?;
+        images::check_mask(&mask, self.max_pixels)
+            .map_err(|e| self.failed(format!("returned an invalid mask: {e}")))?;
+        for (what, got) in [
+            ("image", (image.width, image.height)),
+            ("mask", (mask.width, mask.height)),
+        ] {
+            if got != size {
+                return Err(self.failed(format!(
+                    "preprocess returned a {}x{} {what} for a {}x{} input",
+                    got.0, got.1, size.0, size.1
+                )));
+            }
+        }
+        Ok((image, mask))
+    }
+
+    /// Runs a model adapter's `postprocess` on the model output.
+    pub fn postprocess(
+        &self,
+        output: wt::Image,
+        original: wt::Image,
+        mask: wt::Mask,
+        options: &CallOptions,
+    ) -> Result<wt::Image> {
+        let size = (output.width, output.height);
+        let (image, _) = self.call(options, |pre, store| {
+            let WorldPre::ModelAdapter(pre) = pre else {
+                return Ok(Err(wt::PluginError::Unsupported(
+                    "not a model adapter".to_owned(),
+                )));
+            };
+            pre.instantiate(&mut *store)?
+                .call_postprocess(store, &output, &original, &mask)
+        })?;
+        images::check_image(&image, self.max_pixels)
+            .map_err(|e| self.failed(format!("returned an invalid image: {e}")))?;
+        if (image.width, image.height) != size {
+            return Err(self.failed(format!(
+                "postprocess returned a {}x{} image for a {}x{} output",
+                image.width, image.height, size.0, size.1
+            )));
+        }
+        Ok(image)
     }
 
     /// Instantiates the plugin in a fresh store and drops it (measures instantiation).

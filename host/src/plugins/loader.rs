@@ -20,6 +20,7 @@ use wasmtime::Store;
 use wasmtime::component::Component;
 use wasmtime::wasmparser::{Encoding, Parser, Payload};
 
+use super::adapters::ModelDescription;
 use super::call::{self, CallOptions, WorldPre};
 use super::capabilities::{CapabilityGranter, Granted};
 use super::compile_cache::CompileSource;
@@ -49,8 +50,8 @@ pub struct LoadedPlugin {
     pub granted: Arc<Granted>,
     /// When it was loaded.
     pub loaded_at: SystemTime,
-    /// For model adapters: `describe-model`, as JSON.
-    pub model: Option<serde_json::Value>,
+    /// For model adapters: the validated `describe-model`.
+    pub model: Option<ModelDescription>,
     /// Where its compiled code came from.
     pub compile: CompileSource,
     pub(super) id: Arc<str>,
@@ -165,6 +166,10 @@ impl Loader {
         };
         let (raw, model) = probe.manifest(&options)?;
         let manifest = Manifest::validate(raw, pre.kind()).map_err(invalid)?;
+        let model = model
+            .map(ModelDescription::validate)
+            .transpose()
+            .map_err(|e| invalid(format!("describe-model: {e}")))?;
         let granted = Arc::new(self.granter.grant(&manifest.id, &manifest.capabilities));
         Ok(LoadedPlugin {
             id: Arc::from(manifest.id.as_str()),
@@ -203,7 +208,7 @@ impl Probe<'_> {
     fn manifest(
         &self,
         options: &CallOptions,
-    ) -> Result<(latest::types::Manifest, Option<serde_json::Value>)> {
+    ) -> Result<(latest::types::Manifest, Option<latest::ModelDescription>)> {
         let mut store: Store<_> = call::new_store(
             self.runtime,
             Arc::from(self.origin),

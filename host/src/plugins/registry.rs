@@ -63,7 +63,7 @@ pub struct PluginListing {
     pub loaded_at: u64,
     /// For model adapters, the model it describes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<Value>,
+    pub model: Option<super::adapters::ModelDescription>,
     /// Where its compiled code came from at load: `compiled`, `disk-cache` or `memory-cache`.
     pub compile: CompileSource,
 }
@@ -515,6 +515,39 @@ impl Plugins {
                 "plugin `{id_or_name}` is disabled"
             ))),
             None => Err(Error::NotFound(format!("plugin `{id_or_name}` not found"))),
+        }
+    }
+
+    /// Enabled model adapters with their configured parameter values, by id.
+    pub(super) fn enabled_adapters(&self) -> Vec<(Arc<LoadedPlugin>, Map<String, Value>)> {
+        let Ok(entries) = self.inner.entries.read() else {
+            return Vec::new();
+        };
+        entries
+            .values()
+            .filter(|e| e.enabled && e.plugin.kind() == PluginKind::ModelAdapter)
+            .map(|e| (e.plugin.clone(), e.params.clone()))
+            .collect()
+    }
+
+    /// Takes a call slot from a thread outside the async runtime (the engine's worker),
+    /// waiting up to `timeout`; `None` when none freed up.
+    pub(super) fn wait_for_slot(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            match self.inner.permits.clone().try_acquire_owned() {
+                Ok(permit) => return Some(permit),
+                Err(tokio::sync::TryAcquireError::Closed) => return None,
+                Err(tokio::sync::TryAcquireError::NoPermits) => {
+                    if std::time::Instant::now() >= until {
+                        return None;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+            }
         }
     }
 

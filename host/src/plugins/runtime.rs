@@ -65,6 +65,8 @@ struct Inner {
     limits: RuntimeLimits,
     config_hash: u64,
     disk_cache: Option<CompileCache>,
+    /// The engine plugins run models on through `inference` (attached once the server has one).
+    inference_engine: std::sync::OnceLock<crate::engine::WeakEngine>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -134,6 +136,7 @@ impl Runtime {
                 limits,
                 config_hash,
                 disk_cache,
+                inference_engine: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -151,6 +154,17 @@ impl Runtime {
     /// The limits.
     pub fn limits(&self) -> RuntimeLimits {
         self.inner.limits
+    }
+
+    /// Gives plugins' `inference` imports the engine's loaded model (once; later calls are
+    /// ignored).
+    pub fn attach_engine(&self, engine: &crate::engine::Engine) {
+        let _ = self.inner.inference_engine.set(engine.downgrade());
+    }
+
+    /// The attached engine, while it runs.
+    pub fn attached_engine(&self) -> Option<crate::engine::Engine> {
+        self.inner.inference_engine.get()?.upgrade()
     }
 
     /// The on-disk compile cache, when on.

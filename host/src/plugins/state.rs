@@ -75,6 +75,10 @@ pub struct HostState {
     pub stderr: Capture,
     /// Largest image (pixels) the host accepts from this plugin or runs a model on.
     pub max_pixels: u64,
+    /// When the call's deadline passes (host imports that wait give up then).
+    pub deadline_at: std::time::Instant,
+    /// The engine `inference` runs learned models on (`None` in tools without a server).
+    pub engine: Option<crate::engine::Engine>,
 }
 
 impl HostState {
@@ -110,6 +114,8 @@ impl HostState {
             stdout,
             stderr,
             max_pixels,
+            deadline_at: std::time::Instant::now(),
+            engine: None,
         }
     }
 }

@@ -97,7 +97,9 @@ impl From<Error> for ApiError {
             Error::DiskFull(_) => (S::INSUFFICIENT_STORAGE, "InsufficientStorage"),
             // A failing plugin is the plugin's fault, not the server's: 422 with the reason,
             // so the client sees which plugin failed and why.
-            Error::Plugin { .. } => (S::UNPROCESSABLE_ENTITY, "PluginError"),
+            Error::Plugin { .. } | Error::Model(mend_models::Error::Adapter { .. }) => {
+                (S::UNPROCESSABLE_ENTITY, "PluginError")
+            }
             Error::PluginInvalid { .. } => (S::BAD_REQUEST, "InvalidPlugin"),
             Error::BudgetExceeded { .. } => (S::PAYMENT_REQUIRED, "BudgetExceeded"),
             Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "RateLimited"),

@@ -52,6 +52,8 @@ impl AppState {
     ) -> crate::Result<Self> {
         let limits = Limits::new(config.max_pixels);
         let cloud = Cloud::new(&config, jobs.store().clone(), jobs.clone(), clock)?;
+        // Plugins' `inference` runs the loaded learned model on this engine.
+        plugins.runtime().attach_engine(&engine);
         Ok(Self {
             config: Arc::new(config),
             engine,

@@ -1,7 +1,7 @@
 // Session snapshots: the stack (as history ids) is saved after every change and restored on load.
 import { getSnapshot, historyExists, historyFileUrl, putSnapshot } from '../api/mend';
 import type { SessionSnapshot } from '../api/types';
-import { sessionId } from '../lib/session';
+import { markSnapshotSaved, sessionId, snapshotSaved } from '../lib/session';
 import { useEditor, type Step } from '../state/editor';
 import { useUi } from '../state/ui';
 import { makeStep } from './steps';
@@ -42,6 +42,7 @@ function save(keepalive = false): void {
   lastSaved = text;
   chain = chain
     .then(() => putSnapshot(sessionId(), snap, keepalive))
+    .then(() => markSnapshotSaved())
     .catch((e: unknown) => useUi.getState().toast('error', 'Session not saved', e instanceof Error ? e.message : String(e)));
 }
 
@@ -80,6 +81,7 @@ async function fetchStep(url: string, historyId: string | null): Promise<Step> {
 
 /** Restores the session's snapshot, if any. True when something was restored. */
 export async function restoreSession(): Promise<boolean> {
+  if (!snapshotSaved()) return false;
   const snap = await getSnapshot(sessionId()).catch(() => null);
   if (!snap || !snap.original_history_id || snap.stack.length < 2) return false;
   const ids = snap.stack.slice(1).filter((x): x is string => typeof x === 'string');

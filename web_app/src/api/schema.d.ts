@@ -2789,6 +2789,11 @@ export interface components {
              * @description mend only: approximate bytes to download before the model can load, when known.
              */
             mend_download_bytes?: number | null;
+            /**
+             * @description mend only: the model-adapter plugin that provides the model (or adds its processing
+             *     to a built-in one).
+             */
+            mend_plugin?: string | null;
             /** @description mend only (in server-config listings): `ready` or `needs_download`. */
             mend_state?: string | null;
             /** @description `inpaint` for erase models. */

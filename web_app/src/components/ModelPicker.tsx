@@ -69,11 +69,13 @@ export function ModelPicker() {
               aria-pressed={m.name === current}
               disabled={disabled || switching !== null}
               onClick={() => void choose(m)}
-              title={m.reason ?? m.name}
+              title={m.reason ?? (m.mend_plugin ? `${m.name}, provided by the ${m.mend_plugin} plugin` : m.name)}
               data-model={m.name}
             >
               <span className="name">{m.name}</span>
-              <span className="type muted">{m.model_type}</span>
+              <span className="type muted">
+                {m.mend_plugin ? `${m.model_type} · plugin ${m.mend_plugin}` : m.model_type}
+              </span>
               <span className={`badge ${badge.kind}`}>{switching === m.name ? 'switching…' : badge.text}</span>
             </button>
             {dl && dl.fraction !== null && dl.fraction < 1 && (

@@ -44,6 +44,21 @@ export function sessionId(storage: Storage | null = safeStorage()): string {
   return id;
 }
 
+const SAVED_KEY = 'mend.snapshot-saved';
+
+/** Notes that this tab's session has a snapshot on the server (set after a save). */
+export function markSnapshotSaved(storage: Storage | null = safeStorage()): void {
+  storage?.setItem(SAVED_KEY, '1');
+}
+
+/**
+ * Whether this tab saved a snapshot before, so a restore has something to ask for (a fresh tab
+ * asks for nothing instead of an unknown session's 404).
+ */
+export function snapshotSaved(storage: Storage | null = safeStorage()): boolean {
+  return storage?.getItem(SAVED_KEY) === '1';
+}
+
 function safeStorage(): Storage | null {
   try {
     return typeof sessionStorage === 'undefined' ? null : sessionStorage;

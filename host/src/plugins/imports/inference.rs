@@ -1,8 +1,11 @@
 //! `mend:plugin/inference`: models the host owns. Every function first checks the
 //! `inference` capability (requested by the manifest and granted by the configuration); a
-//! plugin without it gets an error naming the capability. `inpaint` runs the native `cv2`
-//! model synchronously (the call already runs on a blocking thread) after checking sizes;
-//! `run` answers `model-unavailable` until tensor models are exposed to plugins.
+//! plugin without it gets an error naming the capability.
+//!
+//! `inpaint` runs the native `cv2` model in the call itself, and the engine's loaded learned
+//! model (LaMa, an adapter's model, …) as a job on the engine's queue, on the host's device,
+//! waiting at most until the call's deadline (the job is cancelled then, and when the caller
+//! gives up). `run` answers `model-unavailable`: no tensor model is exposed to plugins yet.
 
 use image::{Rgba, RgbaImage};
 use mend_models::{InpaintConfig, InpaintModel, Progress, cv2::Cv2Model};
@@ -13,14 +16,27 @@ use crate::plugins::state::{CancelFlag, HostState};
 use crate::plugins::wit::latest::inference::{Host, Tensor};
 use crate::plugins::wit::latest::types::{Image, Mask, PluginError};
 
-/// Erase models plugins may run through `inpaint`.
-pub const INPAINT_MODELS: &[&str] = &["cv2"];
+/// The erase model every host runs for plugins, whatever is loaded.
+pub const NATIVE_MODEL: &str = "cv2";
 
 impl HostState {
     fn require_inference(&self) -> Result<(), PluginError> {
         self.granted
             .check(&self.plugin, INFERENCE)
             .map_err(PluginError::Failed)
+    }
+
+    /// The engine's loaded model, when it is not the native one.
+    fn engine_model(&self) -> Option<String> {
+        let engine = self.engine.as_ref()?;
+        let model = engine.current_model();
+        (model != NATIVE_MODEL).then_some(model)
+    }
+
+    fn models(&self) -> Vec<String> {
+        std::iter::once(NATIVE_MODEL.to_owned())
+            .chain(self.engine_model())
+            .collect()
     }
 }
 
@@ -29,7 +45,7 @@ impl Host for HostState {
         if self.require_inference().is_err() {
             return Vec::new();
         }
-        INPAINT_MODELS.iter().map(|m| (*m).to_owned()).collect()
+        self.models()
     }
 
     fn run(&mut self, model: String, _inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PluginError> {
@@ -41,10 +57,11 @@ impl Host for HostState {
 
     fn inpaint(&mut self, model: String, image: Image, mask: Mask) -> Result<Image, PluginError> {
         self.require_inference()?;
-        if !INPAINT_MODELS.contains(&model.as_str()) {
+        let on_engine = self.engine_model().as_deref() == Some(model.as_str());
+        if model != NATIVE_MODEL && !on_engine {
             return Err(PluginError::ModelUnavailable(format!(
-                "model `{model}` is not available to plugins (available: {})",
-                INPAINT_MODELS.join(", ")
+                "model `{model}` is not loaded (available: {}); select it in the model list first",
+                self.models().join(", ")
             )));
         }
         images::check_image(&image, self.max_pixels).map_err(PluginError::InvalidInput)?;
@@ -61,10 +78,31 @@ impl Host for HostState {
             *v = if *v > 127 { 255 } else { 0 };
         }
         let rgb = image::DynamicImage::ImageRgba8(rgba.clone()).into_rgb8();
-        let progress = CancelProgress(self.cancel.clone());
-        let out = Cv2Model
-            .forward(&rgb, &mask, &InpaintConfig::default(), &progress)
-            .map_err(|e| PluginError::Failed(format!("cv2 inpaint failed: {e}")))?;
+        let out = match (&self.engine, on_engine) {
+            (Some(engine), true) => {
+                let cancel = self.cancel.clone();
+                engine
+                    .inpaint_blocking(
+                        rgb,
+                        mask,
+                        InpaintConfig::default(),
+                        self.deadline_at,
+                        &|| cancel.is_cancelled(),
+                    )
+                    .map_err(|e| match e {
+                        crate::Error::Model(mend_models::Error::Cancelled) => PluginError::Failed(
+                            format!("`{model}` did not finish before the plugin's deadline"),
+                        ),
+                        other => PluginError::Failed(format!("{model} inpaint failed: {other}")),
+                    })?
+            }
+            _ => {
+                let progress = CancelProgress(self.cancel.clone());
+                Cv2Model
+                    .forward(&rgb, &mask, &InpaintConfig::default(), &progress)
+                    .map_err(|e| PluginError::Failed(format!("cv2 inpaint failed: {e}")))?
+            }
+        };
         Ok(images::to_wit_image(with_alpha(&out, &rgba)))
     }
 }

@@ -7,7 +7,8 @@ use super::schema::{
     INTERACTIVE_SEG_MODELS, ModelInfo, REALESRGAN_MODELS, REMOVE_BG_MODELS, SAMPLERS, ServerConfig,
     SwitchModelRequest,
 };
-use crate::models::{ModelState, WeightsContext};
+use crate::models::{ExtraWeights, ModelState, WeightsContext};
+use crate::plugins::Plugins;
 use crate::server::error::ApiResult;
 use crate::server::extract::AppJson;
 use crate::server::state::AppState;
@@ -19,8 +20,11 @@ fn owned(list: &[&str]) -> Vec<String> {
 /// The models that can be selected: IOPaint lists only downloaded models; mend also lists
 /// supported models whose weights are missing (selecting one downloads them), marked with
 /// `mend_state: "needs_download"` and `mend_download_bytes` (fields IOPaint's UI ignores).
-pub fn available_models(ctx: &WeightsContext) -> Vec<ModelInfo> {
-    crate::models::model_statuses(ctx)
+/// Models of enabled model-adapter plugins follow the built-in ones (`mend_plugin` names the
+/// plugin; it is also set on a built-in model an adapter wraps).
+pub fn available_models(ctx: &WeightsContext, plugins: &Plugins) -> Vec<ModelInfo> {
+    let adapters = plugins.adapter_models();
+    let mut infos: Vec<ModelInfo> = crate::models::model_statuses(ctx)
         .into_iter()
         .filter(|s| s.state != ModelState::Unsupported)
         .map(|s| {
@@ -29,9 +33,37 @@ pub fn available_models(ctx: &WeightsContext) -> Vec<ModelInfo> {
             info.mend_download_bytes = (s.state == ModelState::NeedsDownload)
                 .then_some(s.download_bytes)
                 .flatten();
+            info.mend_plugin = adapters
+                .iter()
+                .find(|a| a.model.name == s.name)
+                .map(|a| a.plugin.clone());
             info
         })
-        .collect()
+        .collect();
+    for a in adapters {
+        if infos.iter().any(|i| i.name == a.model.name) {
+            continue;
+        }
+        let weights = ExtraWeights::resolve(
+            &a.model.name,
+            &a.model.weights_url,
+            &a.model.weights_md5,
+            ctx,
+        );
+        let mut info = ModelInfo::erase_model(&a.model.name);
+        info.mend_state = Some(
+            if weights.present() {
+                ModelState::Ready
+            } else {
+                ModelState::NeedsDownload
+            }
+            .as_str()
+            .to_owned(),
+        );
+        info.mend_plugin = Some(a.plugin);
+        infos.push(info);
+    }
+    infos
 }
 
 /// The server's configuration, as IOPaint's UI reads it on page load.
@@ -41,7 +73,7 @@ pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> 
     let cfg = &state.config;
     Json(ServerConfig {
         plugins: super::plugins::enabled_plugins(&state),
-        model_infos: available_models(&WeightsContext::from_config(cfg)),
+        model_infos: available_models(&WeightsContext::from_config(cfg), &state.plugins),
         remove_bg_model: "briaai/RMBG-1.4".to_owned(),
         remove_bg_models: owned(REMOVE_BG_MODELS),
         realesrgan_model: "realesr-general-x4v3".to_owned(),
@@ -67,7 +99,7 @@ pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> 
 #[utoipa::path(get, path = "/api/v1/model", tag = "iopaint",
     responses((status = 200, body = ModelInfo)))]
 pub async fn current_model(State(state): State<AppState>) -> Json<ModelInfo> {
-    Json(ModelInfo::erase_model(&state.engine.current_model()))
+    Json(current_info(&state))
 }
 
 /// Switches the model, downloading its weights first when missing; queued inpaints finish on
@@ -85,14 +117,31 @@ pub async fn switch_model(
     State(state): State<AppState>,
     AppJson(req): AppJson<SwitchModelRequest>,
 ) -> ApiResult<Json<ModelInfo>> {
-    if req.name != state.engine.current_model() {
+    let provider = state.plugins.adapter_model(&req.name);
+    let loaded = req.name == state.engine.current_model()
+        && provider.as_ref().map(|m| &m.plugin) == state.engine.current_plugin().as_ref();
+    // The same name from another source (an adapter enabled or disabled since) loads again.
+    if !loaded {
         // Missing weights are fetched first (progress as `model_download` Socket.IO events);
         // the engine keeps serving inpaints meanwhile and only stops for the load itself.
         let ctx = WeightsContext::from_config(&state.config);
-        let source = crate::models::prepare(&req.name, &ctx, state.events()).await?;
+        let source = match provider {
+            Some(model) => {
+                let adapter = state.plugins.adapter_for(&model);
+                crate::models::prepare_adapted(&model.model, adapter, &ctx, state.events()).await?
+            }
+            None => crate::models::prepare(&req.name, &ctx, state.events()).await?,
+        };
         state.engine.switch_to(source).await?;
     }
-    Ok(Json(ModelInfo::erase_model(&state.engine.current_model())))
+    Ok(Json(current_info(&state)))
+}
+
+/// The loaded model's info, with the adapter plugin wrapping it.
+fn current_info(state: &AppState) -> ModelInfo {
+    let mut info = ModelInfo::erase_model(&state.engine.current_model());
+    info.mend_plugin = state.engine.current_plugin();
+    info
 }
 
 /// Diffusion sampler names.

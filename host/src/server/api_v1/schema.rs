@@ -259,6 +259,10 @@ pub struct ModelInfo {
     /// mend only: approximate bytes to download before the model can load, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mend_download_bytes: Option<u64>,
+    /// mend only: the model-adapter plugin that provides the model (or adds its processing
+    /// to a built-in one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mend_plugin: Option<String>,
 }
 
 impl ModelInfo {
@@ -280,6 +284,7 @@ impl ModelInfo {
             support_powerpaint_v2: false,
             mend_state: None,
             mend_download_bytes: None,
+            mend_plugin: None,
         }
     }
 }

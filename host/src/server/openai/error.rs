@@ -199,9 +199,10 @@ impl From<Error> for OpenAiError {
             Error::Model(mend_models::Error::SizeMismatch { .. }) => {
                 Self::invalid_code(err.to_string(), Some("mask"), "invalid_mask")
             }
-            Error::Model(mend_models::Error::InvalidParameter { .. }) | Error::Plugin { .. } => {
-                Self::invalid(err.to_string(), None)
-            }
+            Error::Model(
+                mend_models::Error::InvalidParameter { .. } | mend_models::Error::Adapter { .. },
+            )
+            | Error::Plugin { .. } => Self::invalid(err.to_string(), None),
             Error::ImageTooLarge { .. } => too_large(err.to_string(), "image_too_large"),
             Error::BodyTooLarge { .. } => too_large(err.to_string(), "request_too_large"),
             Error::UnknownModel(name) | Error::Model(mend_models::Error::UnknownModel(name)) => {

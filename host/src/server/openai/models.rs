@@ -67,7 +67,9 @@ pub fn local_models(state: &AppState) -> Vec<ModelObject> {
     )]
 }
 
-/// Models plugins add. Model-adapter plugins cannot run inpaints yet, so none are listed.
+/// Models plugins add that requests can run now. A model-adapter plugin's model runs once it
+/// is selected (`POST /api/v1/model`); it is then the loaded local model, listed above, so
+/// nothing is added here.
 pub fn plugin_models(_state: &AppState) -> Vec<ModelObject> {
     Vec::new()
 }
