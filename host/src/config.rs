@@ -131,7 +131,8 @@ pub struct Config {
     /// Plugin instances that may run at once.
     pub plugin_max_instances: u32,
     /// Capabilities granted per plugin id (e.g. `{ "my-plugin" = ["inference"] }`); plugins
-    /// get nothing else.
+    /// get nothing else. Default: the first-party `upscale` may use `inference` (for
+    /// Real-ESRGAN); a configured map replaces the default.
     pub plugin_grants: BTreeMap<String, Vec<String>>,
     /// Keep compiled plugins on disk so a restart loads them without recompiling.
     pub plugin_cache: bool,
@@ -222,6 +223,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Grants of the first-party plugins that use host models: `upscale` → `inference`.
+pub fn default_plugin_grants() -> BTreeMap<String, Vec<String>> {
+    BTreeMap::from([("upscale".to_owned(), vec!["inference".to_owned()])])
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -251,7 +257,7 @@ impl Default for Config {
             plugin_memory_mib: DEFAULT_PLUGIN_MEMORY_MIB,
             plugin_deadline_ms: DEFAULT_PLUGIN_DEADLINE_MS,
             plugin_max_instances: DEFAULT_PLUGIN_MAX_INSTANCES,
-            plugin_grants: BTreeMap::new(),
+            plugin_grants: default_plugin_grants(),
             plugin_cache: true,
             plugin_cache_dir: None,
             cloud: CloudConfig::default(),

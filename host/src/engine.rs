@@ -9,6 +9,7 @@
 pub mod adapted;
 pub mod events;
 pub mod factory;
+pub mod tensor_models;
 mod worker;
 
 use std::collections::HashMap;

@@ -1,5 +1,6 @@
-//! The erase models mend knows by name, in IOPaint's listing order, with the facts needed to
-//! download and check their weights (IOPaint 1.6.0's URLs and md5s) and to run them
+//! The models mend knows by name: IOPaint's erase models in its listing order, then the models
+//! plugins run through the host's `inference` (the Real-ESRGAN upscaler), with the facts needed
+//! to download and check their weights (IOPaint 1.6.0's URLs and md5s) and to run them
 //! (`pad_mod`, minimum size, square padding). Where the files live on disk is
 //! [`crate::model_files`]'s job.
 
@@ -11,6 +12,9 @@ use serde::Serialize;
 pub enum ModelKind {
     /// Fills masked pixels (IOPaint model type `inpaint`).
     Inpaint,
+    /// Enlarges images; run by plugins through the host's `inference` (never the erase
+    /// model).
+    Upscale,
 }
 
 /// One weights file of a model, as IOPaint publishes it.
@@ -262,6 +266,21 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         pad_to_square: true,
         description: "MI-GAN: fast mobile inpainting (not supported yet)",
     },
+    CatalogueEntry {
+        name: "realesr-general-x4v3",
+        kind: ModelKind::Upscale,
+        implemented: true,
+        files: &[file!(
+            "REALESR_GENERAL_X4V3",
+            "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth",
+            "91a7644643c884ee00737db24e478156",
+            Some(4_885_111)
+        )],
+        pad_mod: 1,
+        min_size: None,
+        pad_to_square: false,
+        description: "Real-ESRGAN x4 upscaler (compact; the upscale plugin's learned mode)",
+    },
 ];
 
 /// Looks a model up by name.
@@ -288,7 +307,15 @@ mod tests {
         prefixes.sort_unstable();
         prefixes.dedup();
         assert_eq!(prefixes.len(), n);
-        assert_eq!(n, 14, "IOPaint has 14 <MODEL>_MODEL_URL overrides");
+        let erase_files: usize = CATALOGUE
+            .iter()
+            .filter(|e| e.kind == ModelKind::Inpaint)
+            .map(|e| e.files.len())
+            .sum();
+        assert_eq!(
+            erase_files, 14,
+            "IOPaint has 14 <MODEL>_MODEL_URL overrides"
+        );
         assert_eq!(find("lama").unwrap().files[0].file_name(), "big-lama.pt");
         assert_eq!(url_file_name("http://h/a/b.pt?x=1#y"), "b.pt");
     }

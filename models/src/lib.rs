@@ -7,6 +7,8 @@
 //! - [`model`]: the [`InpaintModel`] trait every erase model implements, and the per-request
 //!   [`InpaintConfig`] (IOPaint's request fields that erase models read).
 //! - [`lama`]: LaMa / anime-LaMa (Fourier-convolution inpainting) on burn.
+//! - [`srvgg`]: Real-ESRGAN's compact ×4 upscaler (`realesr-general-x4v3`) on burn, which
+//!   plugins run through the host's `inference`.
 //! - [`device`]: the compute device (`auto` / `cpu` / `gpu`) neural models run on.
 //! - [`cv2`]: the native classical inpainter (Telea fast marching and Navier–Stokes), the
 //!   always-available default model `cv2`.
@@ -29,6 +31,7 @@ pub mod lama;
 pub mod mask;
 pub mod model;
 pub mod model_files;
+pub mod srvgg;
 pub mod tensor_map;
 pub mod weights;
 

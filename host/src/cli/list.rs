@@ -61,9 +61,9 @@ pub fn run(args: &ListArgs) -> Result<()> {
         println!("{json}");
         return Ok(());
     }
-    println!("{:<12} {:<32} DESCRIPTION", "MODEL", "STATE");
+    println!("{:<21} {:<32} DESCRIPTION", "MODEL", "STATE");
     for s in &statuses {
-        println!("{:<12} {:<32} {}", s.name, state_text(s), s.description);
+        println!("{:<21} {:<32} {}", s.name, state_text(s), s.description);
     }
     println!("\nweights folder: {}", model_dir.display());
     match ResolvedDevice::resolve(args.device) {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::{OnceLock, RwLock};
 
 use mend_models::InpaintModel;
-use mend_models::catalogue::{self, CatalogueEntry};
+use mend_models::catalogue::{self, CatalogueEntry, ModelKind};
 use mend_models::cv2::Cv2Model;
 use mend_models::device::ComputeDevice;
 use mend_models::lama::Lama;
@@ -116,20 +116,28 @@ fn loader_for(name: &str) -> Option<WeightsLoader> {
     registered.or_else(|| builtin_loader(name))
 }
 
-/// Whether this build can run `name` (given its weights).
+/// Whether this build can run `name` (given its weights): an erase model through a loader, or
+/// a model plugins run through `inference` ([`super::tensor_models`]).
 pub fn is_supported(name: &str) -> bool {
-    catalogue::find(name).is_some_and(|e| {
-        if e.needs_download() {
-            loader_for(name).is_some()
-        } else {
-            e.implemented
-        }
+    catalogue::find(name).is_some_and(|e| match e.kind {
+        ModelKind::Upscale => super::tensor_models::is_supported(name),
+        ModelKind::Inpaint if e.needs_download() => loader_for(name).is_some(),
+        ModelKind::Inpaint => e.implemented,
     })
 }
 
-/// Fails unless `name` is a model this build can run (weights may still need a download).
+/// Fails unless `name` is an erase model this build can run (weights may still need a
+/// download).
 pub fn check_available(name: &str) -> Result<&'static CatalogueEntry> {
     let entry = catalogue::find(name).ok_or_else(|| Error::UnknownModel(name.to_owned()))?;
+    if entry.kind != ModelKind::Inpaint {
+        return Err(Error::ModelUnavailable {
+            name: name.to_owned(),
+            reason: "it is not an erase model (plugins use it through `inference`; fetch its \
+                     weights with `mend download`)"
+                .to_owned(),
+        });
+    }
     if !is_supported(name) {
         return Err(Error::ModelUnavailable {
             name: name.to_owned(),

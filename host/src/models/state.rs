@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use mend_models::catalogue::{CATALOGUE, CatalogueEntry};
+use mend_models::catalogue::{CATALOGUE, CatalogueEntry, ModelKind};
 use mend_models::model_files;
 use serde::Serialize;
 
@@ -50,6 +50,8 @@ pub struct FileStatus {
 pub struct ModelStatus {
     /// The model's name.
     pub name: &'static str,
+    /// What it does (`inpaint`, or `upscale` for models plugins run).
+    pub kind: ModelKind,
     /// Its state.
     pub state: ModelState,
     /// All weight files are on disk (true when it has none).
@@ -88,6 +90,7 @@ pub fn model_status(entry: &CatalogueEntry, ctx: &WeightsContext) -> ModelStatus
     };
     ModelStatus {
         name: entry.name,
+        kind: entry.kind,
         state,
         weights_present,
         download_bytes,

@@ -131,6 +131,7 @@ pub fn new_store(
     );
     state.deadline_at = Instant::now() + options.deadline;
     state.engine = runtime.attached_engine();
+    state.tensor_models = runtime.tensor_models();
     let mut store = Store::new(runtime.engine(), state);
     store.limiter(|s| &mut s.limiter);
     store.set_epoch_deadline(RuntimeLimits::deadline_ticks(options.deadline));

@@ -67,6 +67,8 @@ struct Inner {
     disk_cache: Option<CompileCache>,
     /// The engine plugins run models on through `inference` (attached once the server has one).
     inference_engine: std::sync::OnceLock<crate::engine::WeakEngine>,
+    /// The models `inference.run` runs (attached with the engine).
+    tensor_models: std::sync::OnceLock<Arc<crate::engine::tensor_models::TensorModels>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -137,6 +139,7 @@ impl Runtime {
                 config_hash,
                 disk_cache,
                 inference_engine: std::sync::OnceLock::new(),
+                tensor_models: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -160,6 +163,16 @@ impl Runtime {
     /// ignored).
     pub fn attach_engine(&self, engine: &crate::engine::Engine) {
         let _ = self.inner.inference_engine.set(engine.downgrade());
+    }
+
+    /// Gives plugins' `inference.run` the server's tensor models (once).
+    pub fn attach_tensor_models(&self, models: Arc<crate::engine::tensor_models::TensorModels>) {
+        let _ = self.inner.tensor_models.set(models);
+    }
+
+    /// The attached tensor models, if any.
+    pub fn tensor_models(&self) -> Option<Arc<crate::engine::tensor_models::TensorModels>> {
+        self.inner.tensor_models.get().cloned()
     }
 
     /// The attached engine, while it runs.

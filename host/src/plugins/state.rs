@@ -79,6 +79,8 @@ pub struct HostState {
     pub deadline_at: std::time::Instant,
     /// The engine `inference` runs learned models on (`None` in tools without a server).
     pub engine: Option<crate::engine::Engine>,
+    /// The models `inference.run` runs (`None` in tools without a server).
+    pub tensor_models: Option<Arc<crate::engine::tensor_models::TensorModels>>,
 }
 
 impl HostState {
@@ -116,6 +118,7 @@ impl HostState {
             max_pixels,
             deadline_at: std::time::Instant::now(),
             engine: None,
+            tensor_models: None,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! mend's own API next to IOPaint's: the editor's binary edit, history, jobs, editor-session
-//! snapshots, the budget and paid cloud edits (`/api/v1/edit`, `/api/v1/history`,
-//! `/api/v1/jobs`, `/api/v1/sessions`, `/api/v1/budget`, `/api/v1/cloud`).
+//! snapshots, models and their downloads, the budget and paid cloud edits (`/api/v1/edit`,
+//! `/api/v1/history`, `/api/v1/jobs`, `/api/v1/sessions`, `/api/v1/models`, `/api/v1/budget`,
+//! `/api/v1/cloud`).
 
 pub mod budget;
 pub mod cloud;
 pub mod edit;
 pub mod history;
 pub mod jobs;
+pub mod models;
 pub mod sessions;
 
 use axum::Router;
@@ -56,6 +58,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/history/{id}/{file}", get(history::file))
         .route("/api/v1/edit", post(edit::edit))
+        .route("/api/v1/models", get(models::list))
+        .route("/api/v1/models/{name}/download", post(models::download))
         .route("/api/v1/jobs", get(jobs::list))
         .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
         .route("/api/v1/jobs/{id}/cancel", post(jobs::cancel))

@@ -4,6 +4,7 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use super::api::models as model_routes;
 use super::api::{budget, cloud, edit, history, jobs, sessions};
 use super::api_v1::{files, inpaint, masks, media, models, plugins, schema};
 use super::error::ErrorBody;
@@ -46,6 +47,8 @@ use super::state::AppState;
         jobs::get,
         jobs::cancel,
         jobs::delete,
+        model_routes::list,
+        model_routes::download,
         budget::status,
         budget::get_config,
         budget::put_config,
@@ -68,6 +71,7 @@ use super::state::AppState;
         edit::EditForm,
         schema::ServerConfig,
         schema::ModelInfo,
+        model_routes::ModelEntry,
         schema::PluginInfo,
         schema::MediasResponse,
         schema::MediaTab,
@@ -86,7 +90,7 @@ use super::state::AppState;
     )),
     tags(
         (name = "iopaint", description = "IOPaint 1.6.0-compatible routes"),
-        (name = "mend", description = "mend's own routes: the editor's binary edit, history, jobs, session snapshots"),
+        (name = "mend", description = "mend's own routes: the editor's binary edit, history, jobs, session snapshots, models and downloads"),
         (name = "budget", description = "Paid cloud models: budget status, settings, estimates, ledger, prices and the editor's cloud edit"),
         (name = "openai", description = "OpenAI-compatible images API (`/v1`); errors are \
                                           `{\"error\": {\"message\", \"type\", \"param\", \"code\"}}`")

@@ -54,6 +54,12 @@ impl AppState {
         let cloud = Cloud::new(&config, jobs.store().clone(), jobs.clone(), clock)?;
         // Plugins' `inference` runs the loaded learned model on this engine.
         plugins.runtime().attach_engine(&engine);
+        plugins.runtime().attach_tensor_models(Arc::new(
+            crate::engine::tensor_models::TensorModels::new(
+                crate::models::WeightsContext::from_config(&config),
+                engine.device().compute().clone(),
+            ),
+        ));
         Ok(Self {
             config: Arc::new(config),
             engine,

@@ -1,14 +1,16 @@
-//! upscale: Lanczos-3 resampling by 2, 3 or 4, in plain Rust. Upscales the mask too when the
-//! frame has one, so the two stay aligned.
-//!
-//! It does not use the host's `inference` interface (and does not ask for the capability); a
-//! learned upscaler could be offered through `inference::run` in a later version when
-//! `inference::available_models()` lists one.
+//! upscale: enlarges the image 2, 3 or 4 times, with Lanczos-3 resampling in plain Rust or
+//! with Real-ESRGAN (`realesr-general-x4v3`) on the host's device through `inference.run`
+//! ([`learned`]). `method`: `auto` takes Real-ESRGAN when the host lists it (its weights are
+//! downloaded and the `inference` capability is granted) and Lanczos otherwise; naming the
+//! model fails clearly when it is not available. The mask, when the frame has one, is
+//! upscaled with Lanczos so the two stay aligned.
 
 pub mod lanczos;
+pub mod learned;
 
 use mend_sdk::{
     Frame, GrayMask, Hooks, Manifest, ParamSpec, Params, PluginError, Processor, Rgba8Image,
+    inference,
 };
 
 /// Largest output the plugin produces, in pixels (16 Mpx, e.g. 4096x4096). Peak memory is
@@ -26,11 +28,24 @@ impl Processor for Upscale {
     fn manifest() -> Manifest {
         Manifest::processor("upscale", "Upscale", env!("CARGO_PKG_VERSION"))
             .with_hooks(Hooks::TOOL)
-            .with_description("Enlarges the image 2, 3 or 4 times with Lanczos-3 resampling.")
+            .with_description(
+                "Enlarges the image 2, 3 or 4 times with Real-ESRGAN (when its weights are \
+                 downloaded) or Lanczos-3 resampling.",
+            )
             .with_param(
                 ParamSpec::choice("scale", "Scale", &["2", "3", "4"], "2")
                     .with_description("How many times wider and taller the result is."),
             )
+            .with_param(
+                ParamSpec::choice(
+                    "method",
+                    "Method",
+                    &["auto", "lanczos", learned::MODEL],
+                    "auto",
+                )
+                .with_description("auto: Real-ESRGAN when the server has it, otherwise Lanczos-3."),
+            )
+            .with_capability("inference")
     }
 
     fn process(input: Frame, params: &Params) -> Result<Frame, PluginError> {
@@ -49,11 +64,50 @@ impl Processor for Upscale {
             )));
         }
         let (ow, oh) = (w * scale as u32, h * scale as u32);
+        let method = params.choice("method")?;
+        let use_model = match method.as_str() {
+            "lanczos" => false,
+            "auto" => inference::available_models()
+                .iter()
+                .any(|m| m == learned::MODEL),
+            _ => true,
+        };
         // The image is most of the work; report its progress in [0, 0.9].
-        let mut on_row = |f: f32| mend_sdk::progress(f * 0.9);
-        let pixels =
-            lanczos::upscale_rgba(image.pixels(), w as usize, h as usize, scale, &mut on_row)
-                .ok_or_else(cancelled)?;
+        let mut on_progress = |f: f32| mend_sdk::progress(f * 0.9);
+        let pixels = if use_model {
+            // The network works at ×4; that intermediate must fit the limit too.
+            if u64::from(w) * u64::from(h) * 16 > MAX_OUTPUT_PIXELS {
+                return Err(PluginError::invalid_input(format!(
+                    "{w}x{h} is too large for {} (its x4 result is over the {} Mpx limit); \
+                     use method lanczos",
+                    learned::MODEL,
+                    MAX_OUTPUT_PIXELS >> 20
+                )));
+            }
+            let mut run = |t| {
+                inference::run(learned::MODEL, &[t])?
+                    .pop()
+                    .ok_or_else(|| PluginError::failed("the model returned no tensor"))
+            };
+            learned::upscale_rgba(
+                image.pixels(),
+                w as usize,
+                h as usize,
+                scale,
+                &mut run,
+                &mut on_progress,
+            )?
+            .into_raw()
+        } else {
+            lanczos::upscale_rgba(
+                image.pixels(),
+                w as usize,
+                h as usize,
+                scale,
+                &mut on_progress,
+            )
+            .ok_or_else(cancelled)?
+        };
         let image = Rgba8Image::new(ow, oh, pixels)?;
         let mask = match mask {
             Some(m) => {

@@ -1,7 +1,7 @@
 // mend's own routes: the binary edit, history, jobs, session snapshots.
 import { json, request, sendJson } from './client';
 import type { InpaintRequest, InpaintResult } from './iopaint';
-import type { HistoryPage, Job, Retention, SessionSnapshot } from './types';
+import type { HistoryPage, Job, ModelEntry, Retention, SessionSnapshot } from './types';
 
 /** A local edit through `POST /api/v1/edit`: the image (or its kept SHA-256) and the mask as files. */
 export interface EditRequest {
@@ -93,3 +93,10 @@ export async function putSnapshot(session: string, snapshot: SessionSnapshot, ke
 export async function deleteSnapshot(session: string): Promise<void> {
   await request(snapshotUrl(session), { method: 'DELETE' }, 'Clearing the session');
 }
+
+/** Every model the server knows, with its kind and state (`GET /api/v1/models`). */
+export const listModels = (): Promise<ModelEntry[]> => json('/api/v1/models');
+
+/** Fetches a model's weights without selecting it; progress arrives as `model_download` events. */
+export const downloadModel = (name: string): Promise<ModelEntry> =>
+  json(`/api/v1/models/${encodeURIComponent(name)}/download`, { method: 'POST' });

@@ -1298,6 +1298,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every model of the catalogue with its kind and state on this machine. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelEntry"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Downloads a model's missing weights (md5-checked, resumable) without selecting it. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelEntry"];
+                    };
+                };
+                /** @description Unknown model */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Already being downloaded */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Not runnable by this build, or --local-files-only */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description The download failed */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/run_plugin_gen_image": {
         parameters: {
             query?: never;
@@ -2775,6 +2883,24 @@ export interface components {
              * @description Width in pixels.
              */
             width: number;
+        };
+        /** @description One model as mend's API lists it. */
+        ModelEntry: {
+            /** @description Short description. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Approximate bytes still to download, when known.
+             */
+            download_bytes?: number | null;
+            /** @description `inpaint` (an erase model) or `upscale` (run by plugins through `inference`). */
+            kind: string;
+            /** @description Its name. */
+            name: string;
+            /** @description The model-adapter plugin that provides it or wraps it, if any. */
+            plugin?: string | null;
+            /** @description `ready`, `needs_download` or `unsupported`. */
+            state: string;
         };
         /** @description IOPaint's `ModelInfo`. */
         ModelInfo: {

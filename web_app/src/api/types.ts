@@ -20,6 +20,7 @@ export type ServerConfig = Omit<S['ServerConfig'], 'modelInfos'> & { modelInfos:
 export type HistoryItem = S['HistoryItem'];
 export type HistoryPage = S['HistoryPage'];
 export type Job = S['Job'];
+export type ModelEntry = S['ModelEntry'];
 export type MediaFile = S['MediasResponse'];
 export type MediaTab = S['MediaTab'];
 export type Retention = S['Retention'];

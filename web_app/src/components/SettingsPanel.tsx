@@ -5,6 +5,7 @@ import { useServer } from '../state/server';
 import { useSettings, type Cv2Flag, type HdStrategy } from '../state/settings';
 import { NumberField, Section, SelectField, Toggle } from './Field';
 import { ModelPicker } from './ModelPicker';
+import { PluginModels } from './PluginModels';
 
 const HD: readonly { value: HdStrategy; label: string }[] = [
   { value: 'Crop', label: 'Crop around the mask' },
@@ -26,6 +27,7 @@ export function SettingsPanel() {
     <div>
       <Section title="Model" actions={<span className="muted small">device: <strong data-testid="device">{config?.device ?? '…'}</strong></span>}>
         <ModelPicker />
+        <PluginModels />
       </Section>
       {model === 'cv2' && (
         <Section title="cv2 options">

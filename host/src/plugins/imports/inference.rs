@@ -5,9 +5,11 @@
 //! `inpaint` runs the native `cv2` model in the call itself, and the engine's loaded learned
 //! model (LaMa, an adapter's model, …) as a job on the engine's queue, on the host's device,
 //! waiting at most until the call's deadline (the job is cancelled then, and when the caller
-//! gives up). `run` answers `model-unavailable`: no tensor model is exposed to plugins yet.
+//! gives up). `run` runs the tensor models of [`crate::engine::tensor_models`] (the
+//! Real-ESRGAN upscaler once its weights are downloaded) in the call itself.
 
 use image::{Rgba, RgbaImage};
+use mend_models::tensor_map::HostTensor;
 use mend_models::{InpaintConfig, InpaintModel, Progress, cv2::Cv2Model};
 
 use crate::plugins::capabilities::INFERENCE;
@@ -36,6 +38,12 @@ impl HostState {
     fn models(&self) -> Vec<String> {
         std::iter::once(NATIVE_MODEL.to_owned())
             .chain(self.engine_model())
+            .chain(
+                self.tensor_models
+                    .as_ref()
+                    .map(|t| t.available())
+                    .unwrap_or_default(),
+            )
             .collect()
     }
 }
@@ -48,11 +56,49 @@ impl Host for HostState {
         self.models()
     }
 
-    fn run(&mut self, model: String, _inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PluginError> {
+    fn run(&mut self, model: String, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, PluginError> {
         self.require_inference()?;
-        Err(PluginError::ModelUnavailable(format!(
-            "model `{model}` cannot be run on tensors by plugins on this host yet"
-        )))
+        let Some(models) = self.tensor_models.clone() else {
+            return Err(PluginError::ModelUnavailable(format!(
+                "model `{model}`: this host runs no tensor models"
+            )));
+        };
+        let inputs = inputs
+            .into_iter()
+            .map(|t| {
+                let shape = t.shape.iter().map(|&d| d as usize).collect();
+                HostTensor::new(shape, t.data)
+                    .map_err(|e| PluginError::InvalidInput(format!("input tensor: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let outputs = models
+            .run(&model, &inputs, self.max_pixels)
+            .map_err(|e| match e {
+                crate::Error::ModelUnavailable { .. } => {
+                    PluginError::ModelUnavailable(e.to_string())
+                }
+                crate::Error::BadRequest(_)
+                | crate::Error::ImageTooLarge { .. }
+                | crate::Error::Model(mend_models::Error::InvalidParameter { .. }) => {
+                    PluginError::InvalidInput(e.to_string())
+                }
+                other => PluginError::Failed(format!("{model} failed: {other}")),
+            })?;
+        outputs
+            .into_iter()
+            .map(|t| {
+                let shape = t
+                    .shape
+                    .iter()
+                    .map(|&d| u32::try_from(d))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| PluginError::Failed("output tensor too large".to_owned()))?;
+                Ok(Tensor {
+                    shape,
+                    data: t.data,
+                })
+            })
+            .collect()
     }
 
     fn inpaint(&mut self, model: String, image: Image, mask: Mask) -> Result<Image, PluginError> {

@@ -7,6 +7,8 @@ use super::schema::{
     INTERACTIVE_SEG_MODELS, ModelInfo, REALESRGAN_MODELS, REMOVE_BG_MODELS, SAMPLERS, ServerConfig,
     SwitchModelRequest,
 };
+use mend_models::catalogue::ModelKind;
+
 use crate::models::{ExtraWeights, ModelState, WeightsContext};
 use crate::plugins::Plugins;
 use crate::server::error::ApiResult;
@@ -26,7 +28,7 @@ pub fn available_models(ctx: &WeightsContext, plugins: &Plugins) -> Vec<ModelInf
     let adapters = plugins.adapter_models();
     let mut infos: Vec<ModelInfo> = crate::models::model_statuses(ctx)
         .into_iter()
-        .filter(|s| s.state != ModelState::Unsupported)
+        .filter(|s| s.state != ModelState::Unsupported && s.kind == ModelKind::Inpaint)
         .map(|s| {
             let mut info = ModelInfo::erase_model(s.name);
             info.mend_state = Some(s.state.as_str().to_owned());
