@@ -351,6 +351,29 @@ await test('plugin panel runs a plugin (upscale ×2)', async () => {
   assert((await status()).includes('1024×768'), `undo after plugin: ${await status()}`);
 });
 
+await test('models for plugins: download Real-ESRGAN, then upscale runs it through inference', async () => {
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  const row = page.locator('[data-testid=plugin-models] li', { hasText: 'realesr-general-x4v3' });
+  await row.waitFor();
+  assert((await row.innerText()).includes('download'), `before: ${await row.innerText()}`);
+  await row.getByRole('button').click();
+  await row.locator('.badge.ok').waitFor({ timeout: 30000 });
+  const models = await (await fetch(`${BASE}/api/v1/models`)).json();
+  assert(models.find((m) => m.name === 'realesr-general-x4v3')?.state === 'ready', JSON.stringify(models));
+  await page.getByRole('tab', { name: 'Plugins' }).click();
+  const card = page.locator('[data-plugin=upscale]');
+  const runs = [];
+  const onRequest = (r) => { if (r.url().includes('/api/v1/plugins/upscale/run')) runs.push(r); };
+  page.on('request', onRequest);
+  await card.getByRole('button', { name: 'Run' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.includes('2048×1536'), null, { timeout: 60000 });
+  page.off('request', onRequest);
+  const res = await runs[runs.length - 1]?.response();
+  assert(res?.ok(), `upscale run answered ${res?.status()}`);
+  await page.keyboard.press('Control+z');
+  assert((await status()).includes('1024×768'), `undo after the learned upscale: ${await status()}`);
+});
+
 await test('hook plugins ride along with the erase request', async () => {
   await page.getByRole('tab', { name: 'Plugins' }).click();
   const hook = page.locator('[data-plugin=mask-tools]').getByLabel(/Use when erasing/);

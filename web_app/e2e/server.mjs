@@ -2,7 +2,9 @@
 // first-party plugins copied into a temporary plugins dir, input/output folders for the file
 // manager, and an empty temporary model dir whose `lama` weights come from a local HTTP server
 // (a small torch-traced LaMa, `models/tests/fixtures/torchscript/small-lama.pt`) through
-// IOPaint's `LAMA_MODEL_URL` / `LAMA_MODEL_MD5` overrides: never the internet.
+// IOPaint's `LAMA_MODEL_URL` / `LAMA_MODEL_MD5` overrides, and whose Real-ESRGAN weights are a
+// small SRVGGNetCompact (`models/tests/fixtures/srvgg/tiny-srvgg.pth`) from the same server:
+// never the internet.
 // Returns { url, stop, dirs }.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -27,14 +29,20 @@ export async function startMend({ bin, pluginsDist, webDir, log, provider }) {
     }
   }
   const weights = fs.readFileSync(new URL('../../models/tests/fixtures/torchscript/small-lama.pt', import.meta.url));
+  const esrgan = fs.readFileSync(new URL('../../models/tests/fixtures/srvgg/tiny-srvgg.pth', import.meta.url));
   const weightsServer = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': weights.length });
-    res.end(weights);
+    const body = req.url?.endsWith('/realesr-general-x4v3.pth') ? esrgan : weights;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
   });
   await new Promise((r) => weightsServer.listen(0, '127.0.0.1', r));
+  const md5 = (b) => crypto.createHash('md5').update(b).digest('hex');
+  const weightsUrl = `http://127.0.0.1:${weightsServer.address().port}`;
   const lamaEnv = {
-    LAMA_MODEL_URL: `http://127.0.0.1:${weightsServer.address().port}/big-lama.pt`,
-    LAMA_MODEL_MD5: crypto.createHash('md5').update(weights).digest('hex'),
+    LAMA_MODEL_URL: `${weightsUrl}/big-lama.pt`,
+    LAMA_MODEL_MD5: md5(weights),
+    REALESR_GENERAL_X4V3_MODEL_URL: `${weightsUrl}/realesr-general-x4v3.pth`,
+    REALESR_GENERAL_X4V3_MODEL_MD5: md5(esrgan),
   };
   const args = ['start', '--host', '127.0.0.1', '--port', '0', '--model', 'cv2', '--device', 'cpu',
     '--data-dir', dirs.data, '--plugins-dir', dirs.plugins, '--input', dirs.input, '--output-dir', dirs.output,
