@@ -131,8 +131,8 @@ pub struct Config {
     /// Plugin instances that may run at once.
     pub plugin_max_instances: u32,
     /// Capabilities granted per plugin id (e.g. `{ "my-plugin" = ["inference"] }`); plugins
-    /// get nothing else. Default: the first-party `upscale` may use `inference` (for
-    /// Real-ESRGAN); a configured map replaces the default.
+    /// get nothing else. Default: the first-party `upscale` and `remove-bg` may use
+    /// `inference` (Real-ESRGAN, RMBG-1.4); a configured map replaces the default.
     pub plugin_grants: BTreeMap<String, Vec<String>>,
     /// Keep compiled plugins on disk so a restart loads them without recompiling.
     pub plugin_cache: bool,
@@ -223,9 +223,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Grants of the first-party plugins that use host models: `upscale` → `inference`.
+/// Grants of the first-party plugins that use host models: `upscale` and `remove-bg` →
+/// `inference`.
 pub fn default_plugin_grants() -> BTreeMap<String, Vec<String>> {
-    BTreeMap::from([("upscale".to_owned(), vec!["inference".to_owned()])])
+    ["upscale", "remove-bg"]
+        .into_iter()
+        .map(|id| (id.to_owned(), vec!["inference".to_owned()]))
+        .collect()
 }
 
 impl Default for Config {

@@ -1,8 +1,8 @@
 //! The models mend knows by name: IOPaint's erase models in its listing order, then the models
-//! plugins run through the host's `inference` (the Real-ESRGAN upscaler), with the facts needed
-//! to download and check their weights (IOPaint 1.6.0's URLs and md5s) and to run them
-//! (`pad_mod`, minimum size, square padding). Where the files live on disk is
-//! [`crate::model_files`]'s job.
+//! plugins run through the host's `inference` (the Real-ESRGAN upscaler, the RMBG-1.4 background
+//! remover), with the facts needed to download and check their weights (IOPaint 1.6.0's URLs and
+//! md5s) and to run them (`pad_mod`, minimum size, square padding). Where the files live on disk
+//! is [`crate::model_files`]'s job.
 
 use serde::Serialize;
 
@@ -15,6 +15,8 @@ pub enum ModelKind {
     /// Enlarges images; run by plugins through the host's `inference` (never the erase
     /// model).
     Upscale,
+    /// Separates foreground from background; run by plugins through `inference`.
+    Segment,
 }
 
 /// One weights file of a model, as IOPaint publishes it.
@@ -25,16 +27,21 @@ pub struct WeightFile {
     pub env_prefix: &'static str,
     /// Default download URL.
     pub url: &'static str,
-    /// md5 of the released file (lower-case hex).
+    /// Checksum of the released file (lower-case hex): its md5 (IOPaint's), or its sha256
+    /// (64 digits) where the publisher gives only that.
     pub md5: &'static str,
     /// Approximate size in bytes, when known (for "needs download" messages; never checked).
     pub approx_bytes: Option<u64>,
+    /// The name the file is kept under, when the URL's last segment is too generic to share
+    /// the checkpoints folder (`pytorch_model.bin`).
+    pub local_name: Option<&'static str>,
 }
 
 impl WeightFile {
-    /// The file name: the last segment of the URL path (IOPaint caches files under it).
+    /// The file name: `local_name`, else the last segment of the URL path (IOPaint caches
+    /// files under it).
     pub fn file_name(&self) -> &'static str {
-        url_file_name(self.url)
+        self.local_name.unwrap_or_else(|| url_file_name(self.url))
     }
 }
 
@@ -88,6 +95,7 @@ macro_rules! file {
             url: $path,
             md5: $md5,
             approx_bytes: $bytes,
+            local_name: None,
         }
     };
 }
@@ -281,6 +289,24 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         pad_to_square: false,
         description: "Real-ESRGAN x4 upscaler (compact; the upscale plugin's learned mode)",
     },
+    CatalogueEntry {
+        name: "rmbg-1.4",
+        kind: ModelKind::Segment,
+        implemented: true,
+        files: &[WeightFile {
+            env_prefix: "RMBG_1_4",
+            url: "https://huggingface.co/briaai/RMBG-1.4/resolve/main/pytorch_model.bin",
+            // The publisher lists sha256 digests only.
+            md5: "59569acdb281ac9fc9f78f9d33b6f9f17f68e25086b74f9025c35bb5f2848967",
+            approx_bytes: Some(176_000_000),
+            local_name: Some("rmbg-1.4.bin"),
+        }],
+        pad_mod: 1,
+        min_size: None,
+        pad_to_square: false,
+        description: "BRIA RMBG-1.4 background removal (IS-Net; non-commercial licence; the \
+                      remove-bg plugin)",
+    },
 ];
 
 /// Looks a model up by name.
@@ -298,7 +324,10 @@ mod tests {
         for e in CATALOGUE {
             assert_eq!(e.needs_download(), e.name != "cv2");
             for f in e.files {
-                assert!(f.md5.len() == 32 && f.md5.bytes().all(|b| b.is_ascii_hexdigit()));
+                assert!(
+                    (f.md5.len() == 32 || f.md5.len() == 64)
+                        && f.md5.bytes().all(|b| b.is_ascii_hexdigit())
+                );
                 assert!(!f.file_name().is_empty() && !f.file_name().contains('/'));
                 prefixes.push(f.env_prefix);
             }

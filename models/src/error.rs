@@ -72,10 +72,11 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A weights file's md5 differs from the catalogue's (or `<MODEL>_MODEL_MD5`).
+    /// A weights file's checksum (md5, or sha256 where the catalogue gives one) differs from
+    /// the catalogue's (or `<MODEL>_MODEL_MD5`).
     #[error(
-        "md5 mismatch for {}: expected {expected}, got {actual}; the file is corrupt or not \
-         the expected release (delete it and download again, or set <MODEL>_MODEL_MD5 if \
+        "checksum mismatch for {}: expected {expected}, got {actual}; the file is corrupt or \
+         not the expected release (delete it and download again, or set <MODEL>_MODEL_MD5 if \
          you replaced it on purpose)",
         path.display()
     )]

@@ -9,6 +9,8 @@
 //! - [`lama`]: LaMa / anime-LaMa (Fourier-convolution inpainting) on burn.
 //! - [`srvgg`]: Real-ESRGAN's compact ×4 upscaler (`realesr-general-x4v3`) on burn, which
 //!   plugins run through the host's `inference`.
+//! - [`isnet`]: IS-Net (RMBG-1.4's background-removal network) on burn, which the
+//!   remove-background plugin runs through `inference`.
 //! - [`device`]: the compute device (`auto` / `cpu` / `gpu`) neural models run on.
 //! - [`cv2`]: the native classical inpainter (Telea fast marching and Navier–Stokes), the
 //!   always-available default model `cv2`.
@@ -27,6 +29,7 @@ pub mod cv2;
 pub mod device;
 pub mod error;
 pub mod hd_strategy;
+pub mod isnet;
 pub mod lama;
 pub mod mask;
 pub mod model;

@@ -120,7 +120,7 @@ fn loader_for(name: &str) -> Option<WeightsLoader> {
 /// a model plugins run through `inference` ([`super::tensor_models`]).
 pub fn is_supported(name: &str) -> bool {
     catalogue::find(name).is_some_and(|e| match e.kind {
-        ModelKind::Upscale => super::tensor_models::is_supported(name),
+        ModelKind::Upscale | ModelKind::Segment => super::tensor_models::is_supported(name),
         ModelKind::Inpaint if e.needs_download() => loader_for(name).is_some(),
         ModelKind::Inpaint => e.implemented,
     })

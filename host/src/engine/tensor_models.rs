@@ -1,6 +1,6 @@
 //! Models plugins run on tensors through `inference.run`: catalogue entries that are not erase
-//! models (the Real-ESRGAN upscaler), loaded on first use from the model dir onto the engine's
-//! device and kept for later calls. A model is available when its weights file is on disk;
+//! models (the Real-ESRGAN upscaler, the RMBG-1.4 background remover), loaded on first use from
+//! the model dir onto the engine's device and kept for later calls. A model is available when its weights file is on disk;
 //! `mend download <name>` (or the UI's plugin panel) fetches it.
 //!
 //! Unlike the erase model, these run in the plugin call itself (on tokio's blocking pool, in
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use mend_models::catalogue::{self, ModelKind};
 use mend_models::device::ComputeDevice;
+use mend_models::isnet::IsNet;
 use mend_models::model_files;
 use mend_models::srvgg::SrVgg;
 use mend_models::tensor_map::HostTensor;
@@ -18,8 +19,34 @@ use mend_models::tensor_map::HostTensor;
 use crate::models::WeightsContext;
 use crate::{Error, Result};
 
-/// Tensor models this build can run (architecture: SRVGGNetCompact).
-const SUPPORTED: &[&str] = &["realesr-general-x4v3"];
+/// Tensor models this build can run: SRVGGNetCompact (Real-ESRGAN) and IS-Net (RMBG-1.4).
+const SUPPORTED: &[&str] = &["realesr-general-x4v3", "rmbg-1.4"];
+
+/// A loaded tensor model.
+enum Network {
+    SrVgg(SrVgg),
+    IsNet(Box<IsNet>),
+}
+
+impl Network {
+    fn load(
+        name: &str,
+        map: &mend_models::tensor_map::TensorMap,
+        device: &ComputeDevice,
+    ) -> Result<Self> {
+        Ok(match name {
+            "rmbg-1.4" => Self::IsNet(Box::new(IsNet::from_state_dict(map, device.device())?)),
+            _ => Self::SrVgg(SrVgg::from_state_dict(map, device.device())?),
+        })
+    }
+
+    fn run(&self, input: &HostTensor) -> mend_models::Result<HostTensor> {
+        match self {
+            Self::SrVgg(n) => n.run(input),
+            Self::IsNet(n) => n.run(input),
+        }
+    }
+}
 
 /// Whether this build runs catalogue model `name` for plugins.
 pub fn is_supported(name: &str) -> bool {
@@ -30,7 +57,7 @@ pub fn is_supported(name: &str) -> bool {
 pub struct TensorModels {
     ctx: WeightsContext,
     device: ComputeDevice,
-    loaded: Mutex<HashMap<String, Arc<SrVgg>>>,
+    loaded: Mutex<HashMap<String, Arc<Network>>>,
 }
 
 impl std::fmt::Debug for TensorModels {
@@ -74,7 +101,7 @@ impl TensorModels {
     }
 
     /// The loaded model `name`, loading it on first use.
-    fn model(&self, name: &str) -> Result<Arc<SrVgg>> {
+    fn model(&self, name: &str) -> Result<Arc<Network>> {
         let unavailable = |reason: String| Error::ModelUnavailable {
             name: name.to_owned(),
             reason,
@@ -96,7 +123,7 @@ impl TensorModels {
             )));
         }
         let map = mend_models::weights::load_state_dict(&path)?;
-        let model = Arc::new(SrVgg::from_state_dict(&map, self.device.device())?);
+        let model = Arc::new(Network::load(name, &map, &self.device)?);
         tracing::info!(model = name, path = %path.display(), "loaded a model for plugins");
         if let Ok(mut loaded) = self.loaded.lock() {
             loaded.insert(name.to_owned(), Arc::clone(&model));
@@ -104,8 +131,9 @@ impl TensorModels {
         Ok(model)
     }
 
-    /// Runs `name` on `inputs` (one RGB image `[1, 3, H, W]` in `[0, 1]`, at most
-    /// `max_pixels` pixels) and returns its outputs.
+    /// Runs `name` on `inputs` (one RGB image `[1, 3, H, W]`, at most `max_pixels` pixels;
+    /// in `[0, 1]` for Real-ESRGAN, minus 0.5 for RMBG-1.4) and returns its outputs (`[1, 3,
+    /// 4H, 4W]`, or the foreground probability `[1, 1, H, W]`).
     pub fn run(
         &self,
         name: &str,

@@ -130,8 +130,13 @@ pub async fn download(
                 mend_models::Error::Md5Mismatch {
                     expected, actual, ..
                 } => format!(
-                    "md5 mismatch: expected {expected}, got {actual} (the download was deleted; \
-                     if the file at the URL changed on purpose, set <MODEL>_MODEL_MD5)"
+                    "{} mismatch: expected {expected}, got {actual} (the download was deleted; \
+                     if the file at the URL changed on purpose, set <MODEL>_MODEL_MD5)",
+                    if expected.len() == 64 {
+                        "sha256"
+                    } else {
+                        "md5"
+                    }
                 ),
                 other => other.to_string(),
             };

@@ -1,17 +1,28 @@
-//! md5 of weight files (IOPaint's catalogue names every file by its md5).
+//! Checksums of weight files: md5 (IOPaint's catalogue names every file by its md5), or
+//! sha256 for files whose publisher gives only that (a 64-digit expected value).
 
 use std::io::Read;
 use std::path::Path;
 
 use md5::{Digest, Md5};
+use sha2::Sha256;
 
 use crate::{Error, Result};
 
 /// Streams a file through md5; returns the lower-case hex digest.
 pub fn md5_file(path: &Path) -> Result<String> {
+    digest_file::<Md5>(path)
+}
+
+/// Streams a file through sha256; returns the lower-case hex digest.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    digest_file::<Sha256>(path)
+}
+
+fn digest_file<D: Digest>(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path)
         .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    let mut hasher = Md5::new();
+    let mut hasher = D::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = file
@@ -30,10 +41,15 @@ pub fn md5_bytes(bytes: &[u8]) -> String {
     hex(&Md5::digest(bytes))
 }
 
-/// Fails with [`Error::Md5Mismatch`] (file, expected and actual md5) unless the file's md5 is
-/// `expected` (compared case-insensitively).
+/// Fails with [`Error::Md5Mismatch`] (file, expected and actual digest) unless the file's
+/// checksum is `expected` (compared case-insensitively): an md5, or a sha256 when `expected`
+/// has 64 digits.
 pub fn verify_md5(path: &Path, expected: &str) -> Result<()> {
-    let actual = md5_file(path)?;
+    let actual = if expected.trim().len() == 64 {
+        sha256_file(path)?
+    } else {
+        md5_file(path)?
+    };
     if actual.eq_ignore_ascii_case(expected.trim()) {
         Ok(())
     } else {
@@ -64,6 +80,16 @@ mod tests {
             md5_bytes(b"The quick brown fox jumps over the lazy dog"),
             "9e107d9d372bb6826bd81d3542a419d6"
         );
+    }
+
+    #[test]
+    fn a_64_digit_checksum_is_a_sha256() {
+        let path = std::env::temp_dir().join(format!("mend-sha-{}", std::process::id()));
+        std::fs::write(&path, b"abc").unwrap();
+        let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert!(verify_md5(&path, sha).is_ok());
+        assert!(verify_md5(&path, &"0".repeat(64)).is_err());
+        std::fs::remove_file(path).ok();
     }
 
     #[test]
