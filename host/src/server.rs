@@ -19,6 +19,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
+use axum::serve::ListenerExt as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::HandlerWithoutStateExt;
@@ -80,6 +81,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    // Nagle's algorithm would hold a response's last small segment until the client ACKs the
+    // previous one, and clients delay that ACK by up to 40 ms: every request could pay it.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
