@@ -19,12 +19,12 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
-use axum::serve::ListenerExt as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;

@@ -19,7 +19,10 @@ pub struct HostTensor {
 impl HostTensor {
     /// Creates a tensor, checking that `data` fills `shape`.
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Result<Self> {
-        let expected: usize = shape.iter().product();
+        let expected = shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .ok_or_else(|| Error::InvalidWeights(format!("shape {shape:?} is too large")))?;
         if expected != data.len() {
             return Err(Error::InvalidWeights(format!(
                 "shape {shape:?} needs {expected} values, got {}",
@@ -151,6 +154,9 @@ mod tests {
     #[test]
     fn shape_must_match_data() {
         assert!(HostTensor::new(vec![2, 2], vec![0.0; 3]).is_err());
+        // A product that would wrap around to the data length is refused, not accepted.
+        // (2^64 − 1)² wraps to 1.
+        assert!(HostTensor::new(vec![usize::MAX, usize::MAX], vec![0.0; 1]).is_err());
     }
 
     #[test]
