@@ -19,6 +19,7 @@ mod ffc;
 mod fourier;
 pub mod generator;
 pub mod keys;
+mod native;
 pub mod processing;
 mod tap_gemm;
 mod weights;

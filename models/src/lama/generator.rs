@@ -5,12 +5,14 @@
 use std::time::Instant;
 
 use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use super::config::LamaConfig;
 use super::conv::{Conv, FewOutputsConv, UpConv, reflect_pad};
 use super::dft::DftCache;
-use super::ffc::ResnetBlock;
+use super::ffc::{HostFfc, ResnetBlock};
+use super::native::{NativeBlock, NativeDft, Workspace};
+use super::processing::to_vec;
 use super::weights::{HostConv, Loader};
 use crate::tensor_map::TensorMap;
 use crate::{Error, Result};
@@ -21,17 +23,48 @@ pub struct Generator {
     config: LamaConfig,
     stem: Conv,
     down: Vec<Conv>,
-    blocks: Vec<ResnetBlock>,
+    bottleneck: Bottleneck,
     up: Vec<UpConv>,
     head: FewOutputsConv,
-    dft: DftCache,
     device: Device,
+}
+
+/// The resnet blocks: burn tensors (GPUs), or host buffers on the CPU ([`super::native`]).
+#[derive(Debug)]
+enum Bottleneck {
+    Burn {
+        blocks: Vec<ResnetBlock>,
+        dft: DftCache,
+    },
+    Native {
+        blocks: Vec<NativeBlock>,
+        dft: Option<NativeDft>,
+        workspace: Box<Workspace>,
+    },
 }
 
 impl Generator {
     /// Builds the generator described by `config` from a state dict (see
     /// [`super::weights`] for the keys), folding BatchNorms in `f64`.
+    ///
+    /// On the CPU (burn Flex) the resnet blocks run natively on host buffers
+    /// ([`super::native`]); elsewhere everything is burn tensors.
     pub fn from_tensor_map(map: &TensorMap, config: &LamaConfig, device: &Device) -> Result<Self> {
+        Self::build(map, config, device, *device == Device::flex())
+    }
+
+    /// [`Generator::from_tensor_map`] with every layer on burn tensors, also on the CPU (the
+    /// GPU code path; for parity tests).
+    #[doc(hidden)]
+    pub fn from_tensor_map_burn_only(
+        map: &TensorMap,
+        config: &LamaConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        Self::build(map, config, device, false)
+    }
+
+    fn build(map: &TensorMap, config: &LamaConfig, device: &Device, native: bool) -> Result<Self> {
         let c = config;
         if c.n_downsampling == 0 || c.global_channels() == 0 || c.local_channels() == 0 {
             return Err(Error::InvalidParameter {
@@ -74,17 +107,32 @@ impl Generator {
             down.push(Conv::new(&loader, &host, 2));
         }
 
-        let blocks = (0..c.n_blocks)
-            .map(|b| {
-                let idx = c.first_block_index() + b;
-                ResnetBlock::load(
-                    &loader,
-                    &idx.to_string(),
-                    c.local_channels(),
-                    c.global_channels(),
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut host_blocks = (0..c.n_blocks).map(|b| {
+            let idx = c.first_block_index() + b;
+            HostFfc::load_block(
+                &loader,
+                &idx.to_string(),
+                c.local_channels(),
+                c.global_channels(),
+            )
+        });
+        let bottleneck = if native {
+            Bottleneck::Native {
+                blocks: host_blocks
+                    .map(|h| h.map(|[a, b]| NativeBlock::new(&a, &b)))
+                    .collect::<Result<_>>()?,
+                dft: None,
+                workspace: Box::default(),
+            }
+        } else {
+            Bottleneck::Burn {
+                blocks: host_blocks
+                    .by_ref()
+                    .map(|h| h.map(|h| ResnetBlock::new(&loader, &h)))
+                    .collect::<Result<_>>()?,
+                dft: DftCache::default(),
+            }
+        };
 
         let mut up = Vec::with_capacity(c.n_downsampling);
         for i in 0..c.n_downsampling {
@@ -111,10 +159,9 @@ impl Generator {
             config: c.clone(),
             stem,
             down,
-            blocks,
+            bottleneck,
             up,
             head: FewOutputsConv::new(&loader, &head),
-            dft: DftCache::default(),
             device: device.clone(),
         })
     }
@@ -175,14 +222,42 @@ impl Generator {
             x = relu(d.forward(reflect_pad(x, 1)));
             mark(&|| format!("down{i}"));
         }
-        let [_, _, bh, bw] = x.dims();
-        let dft = self.dft.get(bh, bw, &self.device);
-        let total = self.blocks.len();
-        for (i, block) in self.blocks.iter().enumerate() {
-            x = block.forward(x, &dft);
-            mark(&|| format!("block{i}"));
-            if !keep_going(i + 1, total) {
-                return Err(Error::Cancelled);
+        let [n, c, bh, bw] = x.dims();
+        match &mut self.bottleneck {
+            Bottleneck::Burn { blocks, dft } => {
+                let dft = dft.get(bh, bw, &self.device);
+                let total = blocks.len();
+                for (i, block) in blocks.iter().enumerate() {
+                    x = block.forward(x, &dft);
+                    mark(&|| format!("block{i}"));
+                    if !keep_going(i + 1, total) {
+                        return Err(Error::Cancelled);
+                    }
+                }
+            }
+            Bottleneck::Native {
+                blocks,
+                dft,
+                workspace,
+            } => {
+                let dft = match dft {
+                    Some(d) if d.fits(bh, bw) => d,
+                    slot => slot.insert(NativeDft::new(bh, bw)),
+                };
+                let mut data = to_vec(x)?;
+                let total = blocks.len();
+                for (i, block) in blocks.iter().enumerate() {
+                    for item in data.chunks_mut(c * bh * bw) {
+                        block.forward(item, bh, bw, dft, workspace);
+                    }
+                    mark(&|| format!("block{i}"));
+                    if !keep_going(i + 1, total) {
+                        return Err(Error::Cancelled);
+                    }
+                }
+                // Freed after each forward: an idle server keeps no scratch memory.
+                **workspace = Workspace::default();
+                x = Tensor::from_data(TensorData::new(data, [n, c, bh, bw]), &self.device);
             }
         }
         for (i, u) in self.up.iter().enumerate() {

@@ -1,0 +1,718 @@
+//! The CPU forward of the FFC resnet blocks on plain `f32` buffers (the Flex backend's path).
+//!
+//! burn's Flex backend spends about as long allocating, zero-filling and copying tensors and
+//! running single-threaded element-wise ops as it does in its GEMM kernels; here every
+//! intermediate is a `Vec<f32>` in `[C, H, W]` (or a transposed) layout, the GEMMs are faer's
+//! (strided views, accumulating in place) and the rest runs on rayon. The layer semantics are
+//! those of [`super::ffc`] / [`super::fourier`]: the same folded weights, the same exact
+//! `norm="ortho"` DFT matrices ([`super::dft::DftMatrices`]).
+//!
+//! The 3×3 convolutions run as Winograd F(2×2, 3×3) (Lavin & Gray): weights transformed once
+//! at load time (`U = G g Gᵀ`, in `f64`), input tiles `V = Bᵀ d B`, 16 GEMMs
+//! `M_p = U_p · V_p` over all tiles of a strip, and `Y = Aᵀ M A`. It needs 2.25× fewer
+//! multiplies than the direct convolution; its transforms only add, subtract and halve, so
+//! the error stays at the level of re-associated f32 sums (see the tests).
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+use super::dft::DftMatrices;
+use super::ffc::HostFfc;
+use super::weights::HostConv;
+
+/// A row-major matrix view: `rows × cols` with a row stride, starting at `data[0]`.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    stride: usize,
+}
+
+impl<'a> View<'a> {
+    fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Self::strided(data, rows, cols, cols)
+    }
+
+    fn strided(data: &'a [f32], rows: usize, cols: usize, stride: usize) -> Self {
+        Self {
+            data,
+            rows,
+            cols,
+            stride,
+        }
+    }
+
+    fn faer(self) -> MatRef<'a, f32> {
+        MatRef::from_row_major_slice_with_stride(self.data, self.rows, self.cols, self.stride)
+    }
+}
+
+/// `dst = a · b` (or `dst += a · b` with `add`), `dst` row-major with row stride `stride`.
+fn gemm(dst: &mut [f32], stride: usize, a: View<'_>, b: View<'_>, add: bool, par: Par) {
+    debug_assert_eq!(a.cols, b.rows);
+    if a.rows == 0 || b.cols == 0 {
+        return;
+    }
+    // Row-major `rows × cols` with a row stride is the transpose of a column-major
+    // `cols × rows` with that column stride. (faer 0.24's
+    // `MatMut::from_row_major_slice_with_stride_mut` swaps the strides: not used.)
+    let d = MatMut::from_column_major_slice_with_stride_mut(dst, b.cols, a.rows, stride)
+        .transpose_mut();
+    let accum = if add { Accum::Add } else { Accum::Replace };
+    matmul(d, accum, a.faer(), b.faer(), 1.0f32, par);
+}
+
+/// All threads of the current rayon pool (`RAYON_NUM_THREADS`).
+fn all_threads() -> Par {
+    Par::rayon(0)
+}
+
+/// `rows` rows of `n` values: adds `bias[row]` and applies ReLU where asked, in parallel.
+fn bias_act(x: &mut [f32], n: usize, bias: Option<&[f32]>, relu: bool) {
+    x.par_chunks_mut(n.max(1)).enumerate().for_each(|(r, row)| {
+        let b = bias.map_or(0.0, |b| b[r]);
+        match (b != 0.0, relu) {
+            (true, true) => row.iter_mut().for_each(|v| *v = (*v + b).max(0.0)),
+            (true, false) => row.iter_mut().for_each(|v| *v += b),
+            (false, true) => row.iter_mut().for_each(|v| *v = v.max(0.0)),
+            (false, false) => {}
+        }
+    });
+}
+
+/// The first `n` values of `buf`, grown (never shrunk) as needed. The contents are left
+/// from earlier use: every caller overwrites what it reads back.
+fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    if buf.len() < n {
+        buf.resize(n, 0.0);
+    }
+    &mut buf[..n]
+}
+
+/// Reusable buffers of one forward: allocating (and page-faulting) tens of MiB per layer
+/// costs as much as the arithmetic.
+#[derive(Debug, Default)]
+pub(crate) struct Workspace {
+    padded: Vec<f32>,
+    v: Vec<f32>,
+    m: Vec<f32>,
+    y: Vec<f32>,
+    a: Vec<f32>,
+    p: Vec<f32>,
+    s: Vec<f32>,
+    f: Vec<f32>,
+    spec: Vec<f32>,
+    z: Vec<f32>,
+    sum: Vec<f32>,
+    out1: Vec<f32>,
+    out2: Vec<f32>,
+}
+
+fn narrow(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+/// A 1×1 convolution as a dense `[out, in]` matrix with an optional bias.
+#[derive(Debug, Clone)]
+struct Dense {
+    out: usize,
+    inp: usize,
+    weight: Vec<f32>,
+    bias: Option<Vec<f32>>,
+}
+
+impl Dense {
+    fn new(host: &HostConv) -> Self {
+        let [out, inp, _, _] = host.shape;
+        Self {
+            out,
+            inp,
+            weight: narrow(&host.weight),
+            bias: host.bias.as_deref().map(narrow),
+        }
+    }
+
+    fn view(&self) -> View<'_> {
+        View::new(&self.weight, self.out, self.inp)
+    }
+
+    /// `[in, n]` → `y` `[out, n]`, bias added, ReLU if asked.
+    fn forward(&self, x: &[f32], n: usize, relu: bool, y: &mut [f32]) {
+        gemm(
+            y,
+            n,
+            self.view(),
+            View::new(x, self.inp, n),
+            false,
+            all_threads(),
+        );
+        bias_act(y, n, self.bias.as_deref(), relu);
+    }
+}
+
+/// Winograd F(2×2, 3×3) weights: `U_p = (G g Gᵀ)_p`, `[16][out][in]`, plus the bias.
+#[derive(Debug, Clone)]
+struct Winograd {
+    out: usize,
+    inp: usize,
+    u: Vec<f32>,
+    bias: Option<Vec<f32>>,
+}
+
+impl Winograd {
+    /// `G` of F(2, 3).
+    const G: [[f64; 3]; 4] = [
+        [1.0, 0.0, 0.0],
+        [0.5, 0.5, 0.5],
+        [0.5, -0.5, 0.5],
+        [0.0, 0.0, 1.0],
+    ];
+
+    /// From a `[out, in, 3, 3]` convolution.
+    fn new(host: &HostConv) -> Self {
+        let [out, inp, _, _] = host.shape;
+        debug_assert_eq!(&host.shape[2..], &[3, 3]);
+        let mut u = vec![0.0f32; 16 * out * inp];
+        for o in 0..out {
+            for i in 0..inp {
+                let g = &host.weight[(o * inp + i) * 9..(o * inp + i + 1) * 9];
+                // t = G g (4×3), then U = t Gᵀ (4×4).
+                let mut t = [[0.0f64; 3]; 4];
+                for (a, row) in t.iter_mut().enumerate() {
+                    for (b, v) in row.iter_mut().enumerate() {
+                        *v = (0..3).map(|k| Self::G[a][k] * g[k * 3 + b]).sum();
+                    }
+                }
+                for a in 0..4 {
+                    for b in 0..4 {
+                        let v: f64 = (0..3).map(|k| t[a][k] * Self::G[b][k]).sum();
+                        u[((a * 4 + b) * out + o) * inp + i] = v as f32;
+                    }
+                }
+            }
+        }
+        Self {
+            out,
+            inp,
+            u,
+            bias: host.bias.as_deref().map(narrow),
+        }
+    }
+
+    /// `U_p` as an `[out, in]` view.
+    fn position(&self, p: usize) -> View<'_> {
+        let len = self.out * self.inp;
+        View::new(&self.u[p * len..(p + 1) * len], self.out, self.inp)
+    }
+}
+
+/// `Bᵀ d B` of F(2, 3) on a 4×4 tile.
+#[inline(always)]
+fn input_transform(d: [[f32; 4]; 4]) -> [f32; 16] {
+    let mut t = [[0.0f32; 4]; 4];
+    for j in 0..4 {
+        t[0][j] = d[0][j] - d[2][j];
+        t[1][j] = d[1][j] + d[2][j];
+        t[2][j] = d[2][j] - d[1][j];
+        t[3][j] = d[1][j] - d[3][j];
+    }
+    let mut v = [0.0f32; 16];
+    for i in 0..4 {
+        v[i * 4] = t[i][0] - t[i][2];
+        v[i * 4 + 1] = t[i][1] + t[i][2];
+        v[i * 4 + 2] = t[i][2] - t[i][1];
+        v[i * 4 + 3] = t[i][1] - t[i][3];
+    }
+    v
+}
+
+/// `Aᵀ m A` of F(2, 3): a 2×2 output block.
+#[inline(always)]
+fn output_transform(m: [f32; 16]) -> [[f32; 2]; 2] {
+    let mut s = [[0.0f32; 4]; 2];
+    for j in 0..4 {
+        s[0][j] = m[j] + m[4 + j] + m[8 + j];
+        s[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
+    }
+    [
+        [s[0][0] + s[0][1] + s[0][2], s[0][1] - s[0][2] - s[0][3]],
+        [s[1][0] + s[1][1] + s[1][2], s[1][1] - s[1][2] - s[1][3]],
+    ]
+}
+
+/// Reflect-pads `[C, h, w]` by one (PyTorch's `ReflectionPad2d(1)`) into
+/// `[C, 2·ty + 2, 2·tx + 2]`, zero-filling the extra row / column odd sides need for whole
+/// 2×2 tiles (they only feed outputs that are dropped). Needs `h, w ≥ 2`.
+fn reflect_pad_tiles(
+    x: &[f32],
+    c: usize,
+    h: usize,
+    w: usize,
+    buf: &mut Vec<f32>,
+) -> (usize, usize) {
+    let (ty, tx) = (h.div_ceil(2), w.div_ceil(2));
+    let (hp, wp) = (2 * ty + 2, 2 * tx + 2);
+    let out = scratch(buf, c * hp * wp);
+    let reflect = |i: usize, n: usize| -> usize {
+        // Padded index i ↔ source i − 1, reflected at both edges.
+        if i == 0 {
+            1
+        } else if i <= n {
+            i - 1
+        } else {
+            n - 2
+        }
+    };
+    out.par_chunks_mut(hp * wp)
+        .zip(x.par_chunks(h * w))
+        .for_each(|(dst, src)| {
+            for py in 0..(h + 2).min(hp) {
+                let sy = reflect(py, h);
+                let row = &src[sy * w..(sy + 1) * w];
+                let d = &mut dst[py * wp..py * wp + w + 2];
+                d[0] = row[1];
+                d[1..=w].copy_from_slice(row);
+                d[w + 1] = row[w - 2];
+                dst[py * wp + w + 2..(py + 1) * wp].fill(0.0);
+            }
+            dst[(h + 2) * wp..].fill(0.0);
+        });
+    (hp, wp)
+}
+
+/// The fused bottleneck 3×3 convolutions of one FFC: `to_local` over all channels and
+/// `l2g` over the local ones, both from one input transform.
+#[derive(Debug, Clone)]
+struct FfcConvs {
+    to_local: Winograd,
+    to_global: Winograd,
+}
+
+impl FfcConvs {
+    /// Tiles per strip: keeps `V` and `M` (16 · channels · tiles each) cache- and RSS-friendly.
+    const STRIP_TILES: usize = 1024;
+
+    /// `x` `[cl + cg, h, w]` → `[cl + cg, h, w]`: the local half `ReLU(to_local(x) + b_l)`,
+    /// the global half `l2g(x_l) + b_g` (no activation yet).
+    fn forward(&self, x: &[f32], h: usize, w: usize, out: &mut [f32], ws: &mut Workspace) {
+        let (c, cl, cg) = (self.to_local.inp, self.to_local.out, self.to_global.out);
+        let co = cl + cg;
+        let (hp, wp) = reflect_pad_tiles(x, c, h, w, &mut ws.padded);
+        let padded = &ws.padded[..c * hp * wp];
+        let (tyn, txn) = (hp / 2 - 1, wp / 2 - 1);
+        let strip_rows = (Self::STRIP_TILES / txn).clamp(1, tyn);
+        let mut ty0 = 0;
+        while ty0 < tyn {
+            let rows = strip_rows.min(tyn - ty0);
+            let nt = rows * txn;
+            // V: [C][16][nt].
+            let v = scratch(&mut ws.v, c * 16 * nt);
+            v.par_chunks_mut(16 * nt)
+                .zip(padded.par_chunks(hp * wp))
+                .for_each(|(dst, src)| {
+                    for r in 0..rows {
+                        let y0 = 2 * (ty0 + r);
+                        for tx in 0..txn {
+                            let x0 = 2 * tx;
+                            let mut d = [[0.0f32; 4]; 4];
+                            for (i, drow) in d.iter_mut().enumerate() {
+                                let s = (y0 + i) * wp + x0;
+                                drow.copy_from_slice(&src[s..s + 4]);
+                            }
+                            let t = r * txn + tx;
+                            for (p, val) in input_transform(d).into_iter().enumerate() {
+                                dst[p * nt + t] = val;
+                            }
+                        }
+                    }
+                });
+            // M: [16][co][nt].
+            let v: &[f32] = v;
+            let m = scratch(&mut ws.m, 16 * co * nt);
+            m.par_chunks_mut(co * nt).enumerate().for_each(|(p, mp)| {
+                let (ml, mg) = mp.split_at_mut(cl * nt);
+                let vp = &v[p * nt..];
+                gemm(
+                    ml,
+                    nt,
+                    self.to_local.position(p),
+                    View::strided(vp, c, nt, 16 * nt),
+                    false,
+                    Par::Seq,
+                );
+                gemm(
+                    mg,
+                    nt,
+                    self.to_global.position(p),
+                    View::strided(vp, self.to_global.inp, nt, 16 * nt),
+                    false,
+                    Par::Seq,
+                );
+            });
+            let m: &[f32] = m;
+            let (bl, bg) = (
+                self.to_local.bias.as_deref(),
+                self.to_global.bias.as_deref(),
+            );
+            out.par_chunks_mut(h * w)
+                .enumerate()
+                .for_each(|(o, plane)| {
+                    let (b, relu) = if o < cl {
+                        (bl.map_or(0.0, |b| b[o]), true)
+                    } else {
+                        (bg.map_or(0.0, |b| b[o - cl]), false)
+                    };
+                    for r in 0..rows {
+                        let y0 = 2 * (ty0 + r);
+                        for tx in 0..txn {
+                            let t = r * txn + tx;
+                            let mut mt = [0.0f32; 16];
+                            for (p, val) in mt.iter_mut().enumerate() {
+                                *val = m[(p * co + o) * nt + t];
+                            }
+                            let yb = output_transform(mt);
+                            let x0 = 2 * tx;
+                            for (i, yrow) in yb.iter().enumerate() {
+                                if y0 + i >= h {
+                                    break;
+                                }
+                                for (j, &val) in yrow.iter().enumerate() {
+                                    if x0 + j < w {
+                                        let v = val + b;
+                                        plane[(y0 + i) * w + x0 + j] =
+                                            if relu { v.max(0.0) } else { v };
+                                    }
+                                }
+                            }
+                        }
+                    }
+                });
+            ty0 += rows;
+        }
+    }
+}
+
+/// Exact ortho `rfft2` / `irfft2` for one `h × w` on host buffers (the matrices of
+/// [`DftMatrices`]).
+#[derive(Debug, Clone)]
+pub(crate) struct NativeDft {
+    m: DftMatrices,
+}
+
+impl NativeDft {
+    pub fn new(h: usize, w: usize) -> Self {
+        Self {
+            m: DftMatrices::new(h, w),
+        }
+    }
+
+    pub fn fits(&self, h: usize, w: usize) -> bool {
+        self.m.h == h && self.m.w == w
+    }
+
+    /// `y` `[C, h, w]` → `spec` = `[re (C) ; im (C)]` blocks of `[h, wf]`: `[2C, h·wf]`.
+    fn rfft2(&self, y: &[f32], c: usize, spec: &mut [f32], ws: &mut Workspace) {
+        let (h, w, wf) = (self.m.h, self.m.w, self.m.wf);
+        // Over w, per row r: [C, w] (rows strided by h·w) @ fw → A[r] = [C, 2wf].
+        let a = scratch(&mut ws.a, h * c * 2 * wf);
+        a.par_chunks_mut(c * 2 * wf)
+            .enumerate()
+            .for_each(|(r, ar)| {
+                gemm(
+                    ar,
+                    2 * wf,
+                    View::strided(&y[r * w..], c, w, h * w),
+                    View::new(&self.m.fw, w, 2 * wf),
+                    false,
+                    Par::Seq,
+                );
+            });
+        // Over h: [cos ; sin] (2h × h) @ A (h × C·2wf).
+        let n = c * 2 * wf;
+        let p = scratch(&mut ws.p, 2 * h * n);
+        gemm(
+            p,
+            n,
+            View::new(&self.m.bh, 2 * h, h),
+            View::new(a, h, n),
+            false,
+            all_threads(),
+        );
+        let p: &[f32] = p;
+        spec.par_chunks_mut(h * wf)
+            .enumerate()
+            .for_each(|(idx, plane)| {
+                let (part, ch) = (idx / c, idx % c);
+                let base = ch * 2 * wf;
+                for r in 0..h {
+                    let top = &p[r * n + base..r * n + base + 2 * wf];
+                    let bottom = &p[(h + r) * n + base..(h + r) * n + base + 2 * wf];
+                    let dst = &mut plane[r * wf..(r + 1) * wf];
+                    if part == 0 {
+                        for (k, d) in dst.iter_mut().enumerate() {
+                            *d = top[k] + bottom[wf + k];
+                        }
+                    } else {
+                        for (k, d) in dst.iter_mut().enumerate() {
+                            *d = top[wf + k] - bottom[k];
+                        }
+                    }
+                }
+            });
+    }
+
+    /// `spec` = `[re (C) ; im (C)]` blocks of `[h, wf]` → `out = add + irfft2(spec)`,
+    /// `[C, h, w]`.
+    fn irfft2_add(&self, spec: &[f32], c: usize, add: &[f32], out: &mut [f32], ws: &mut Workspace) {
+        let (h, w, wf) = (self.m.h, self.m.w, self.m.wf);
+        // Relayout to [2h][C][wf] (re rows, then im rows).
+        let s2 = scratch(&mut ws.s, 2 * h * c * wf);
+        s2.par_chunks_mut(c * wf)
+            .enumerate()
+            .for_each(|(idx, dst)| {
+                let (part, r) = (idx / h, idx % h);
+                for ch in 0..c {
+                    let src = (part * c + ch) * h * wf + r * wf;
+                    dst[ch * wf..(ch + 1) * wf].copy_from_slice(&spec[src..src + wf]);
+                }
+            });
+        // Inverse complex DFT over h: [zr ; zi] = ih (2h × 2h) @ s2.
+        let n = c * wf;
+        let z = scratch(&mut ws.z, 2 * h * n);
+        gemm(
+            z,
+            n,
+            View::new(&self.m.ih, 2 * h, 2 * h),
+            View::new(s2, 2 * h, n),
+            false,
+            all_threads(),
+        );
+        let z: &[f32] = z;
+        // C2R over w, per row r: T[r] = zr[r] @ gr + zi[r] @ gi, [C, w].
+        let t = scratch(&mut ws.a, h * c * w);
+        t.par_chunks_mut(c * w).enumerate().for_each(|(r, tr)| {
+            gemm(
+                tr,
+                w,
+                View::new(&z[r * n..], c, wf),
+                View::new(&self.m.gr, wf, w),
+                false,
+                Par::Seq,
+            );
+            gemm(
+                tr,
+                w,
+                View::new(&z[(h + r) * n..], c, wf),
+                View::new(&self.m.gi, wf, w),
+                true,
+                Par::Seq,
+            );
+        });
+        let t: &[f32] = t;
+        out.par_chunks_mut(h * w)
+            .zip(add.par_chunks(h * w))
+            .enumerate()
+            .for_each(|(ch, (plane, base))| {
+                for r in 0..h {
+                    let src = &t[(r * c + ch) * w..(r * c + ch + 1) * w];
+                    let b = &base[r * w..(r + 1) * w];
+                    plane[r * w..(r + 1) * w]
+                        .iter_mut()
+                        .zip(src.iter().zip(b))
+                        .for_each(|(d, (s, b))| *d = s + b);
+                }
+            });
+    }
+}
+
+/// One bottleneck `FFC_BN_ACT` (see [`super::ffc`]).
+#[derive(Debug, Clone)]
+struct Ffc {
+    convs: FfcConvs,
+    /// SpectralTransform `conv1` (`c → c/2`, BN folded).
+    conv1: Dense,
+    /// FourierUnit conv on `[re ; im]` blocks (`c → c`, BN folded, permuted at load).
+    fu: Dense,
+    /// `conv2` (`c/2 → c`, `bn_g`'s scale folded).
+    conv2: Dense,
+    local: usize,
+}
+
+impl Ffc {
+    fn new(host: &HostFfc) -> Self {
+        Self {
+            convs: FfcConvs {
+                to_local: Winograd::new(&host.to_local),
+                to_global: Winograd::new(&host.local_to_global),
+            },
+            conv1: Dense::new(&host.spectral.conv1),
+            fu: Dense::new(&host.spectral.fu),
+            conv2: Dense::new(&host.spectral.conv2),
+            local: host.local,
+        }
+    }
+
+    /// `x` `[cl + cg, h, w]` → `out`, same shape.
+    fn forward(
+        &self,
+        x: &[f32],
+        h: usize,
+        w: usize,
+        dft: &NativeDft,
+        out: &mut [f32],
+        ws: &mut Workspace,
+    ) {
+        let hw = h * w;
+        let wf = dft.m.wf;
+        let half = self.conv1.out;
+        self.convs.forward(x, h, w, out, ws);
+        let mut y = std::mem::take(&mut ws.y);
+        let mut f = std::mem::take(&mut ws.f);
+        let mut sum = std::mem::take(&mut ws.sum);
+        let y_ = scratch(&mut y, half * hw);
+        self.conv1.forward(&x[self.local * hw..], hw, true, y_);
+        let f_ = scratch(&mut f, 2 * half * h * wf);
+        dft.rfft2(y_, half, f_, ws);
+        let mut spec = std::mem::take(&mut ws.spec);
+        let spec_ = scratch(&mut spec, 2 * half * h * wf);
+        self.fu.forward(f_, h * wf, true, spec_);
+        let sum_ = scratch(&mut sum, half * hw);
+        dft.irfft2_add(spec_, half, y_, sum_, ws);
+        let global = &mut out[self.local * hw..];
+        gemm(
+            global,
+            hw,
+            self.conv2.view(),
+            View::new(sum_, half, hw),
+            true,
+            all_threads(),
+        );
+        bias_act(global, hw, self.conv2.bias.as_deref(), true);
+        ws.y = y;
+        ws.f = f;
+        ws.spec = spec;
+        ws.sum = sum;
+    }
+}
+
+/// `FFCResnetBlock` on host buffers: `x + conv2(conv1(x))`.
+#[derive(Debug, Clone)]
+pub(crate) struct NativeBlock {
+    conv1: Ffc,
+    conv2: Ffc,
+}
+
+impl NativeBlock {
+    pub fn new(conv1: &HostFfc, conv2: &HostFfc) -> Self {
+        Self {
+            conv1: Ffc::new(conv1),
+            conv2: Ffc::new(conv2),
+        }
+    }
+
+    /// `[cl + cg, h, w]` (one image) in place.
+    pub fn forward(&self, x: &mut [f32], h: usize, w: usize, dft: &NativeDft, ws: &mut Workspace) {
+        let mut out1 = std::mem::take(&mut ws.out1);
+        let mut out2 = std::mem::take(&mut ws.out2);
+        let y1 = scratch(&mut out1, x.len());
+        self.conv1.forward(x, h, w, dft, y1, ws);
+        let y2 = scratch(&mut out2, x.len());
+        self.conv2.forward(y1, h, w, dft, y2, ws);
+        x.par_chunks_mut(h * w)
+            .zip(y2.par_chunks(h * w))
+            .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += b));
+        ws.out1 = out1;
+        ws.out2 = out2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: u64, n: usize) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 33) as f64 / (1u64 << 31) as f64) - 0.5
+            })
+            .collect()
+    }
+
+    /// Direct reflect-padded 3×3 convolution in f64.
+    fn direct(x: &[f64], c: usize, h: usize, w: usize, conv: &HostConv) -> Vec<f64> {
+        let out = conv.shape[0];
+        let refl = |i: isize, n: usize| -> usize {
+            if i < 0 {
+                (-i) as usize
+            } else if i as usize >= n {
+                2 * n - 2 - i as usize
+            } else {
+                i as usize
+            }
+        };
+        let mut y = vec![0.0; out * h * w];
+        for o in 0..out {
+            for yy in 0..h {
+                for xx in 0..w {
+                    let mut s = conv.bias.as_ref().map_or(0.0, |b| b[o]);
+                    for i in 0..c {
+                        for ky in 0..3 {
+                            for kx in 0..3 {
+                                let sy = refl(yy as isize + ky as isize - 1, h);
+                                let sx = refl(xx as isize + kx as isize - 1, w);
+                                s += conv.weight[((o * c + i) * 3 + ky) * 3 + kx]
+                                    * x[(i * h + sy) * w + sx];
+                            }
+                        }
+                    }
+                    y[(o * h + yy) * w + xx] = s;
+                }
+            }
+        }
+        y
+    }
+
+    #[test]
+    fn winograd_matches_a_direct_convolution_on_odd_and_even_sides() {
+        let (cl, cg) = (5, 7);
+        let c = cl + cg;
+        for (h, w) in [(6, 8), (5, 7), (2, 3), (9, 4)] {
+            let to_local = HostConv {
+                shape: [cl, c, 3, 3],
+                weight: lcg(1, cl * c * 9),
+                bias: Some(lcg(2, cl)),
+            };
+            let to_global = HostConv {
+                shape: [cg, cl, 3, 3],
+                weight: lcg(3, cg * cl * 9),
+                bias: Some(lcg(4, cg)),
+            };
+            let x = lcg(5, c * h * w);
+            let convs = FfcConvs {
+                to_local: Winograd::new(&to_local),
+                to_global: Winograd::new(&to_global),
+            };
+            let mut got = vec![0.0f32; c * h * w];
+            convs.forward(&narrow(&x), h, w, &mut got, &mut Workspace::default());
+            let want_l = direct(&x, c, h, w, &to_local);
+            let want_g = direct(&x[..cl * h * w], cl, h, w, &to_global);
+            let want: Vec<f64> = want_l
+                .iter()
+                .map(|v| v.max(0.0))
+                .chain(want_g.iter().copied())
+                .collect();
+            let err = got
+                .iter()
+                .zip(&want)
+                .map(|(&a, &b)| (f64::from(a) - b).abs())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-5, "{h}x{w}: {err}");
+        }
+    }
+}
