@@ -20,6 +20,7 @@ mod fourier;
 pub mod generator;
 pub mod keys;
 mod native;
+mod native_convs;
 pub mod processing;
 mod tap_gemm;
 mod weights;

@@ -12,6 +12,7 @@ use super::conv::{Conv, FewOutputsConv, UpConv, reflect_pad};
 use super::dft::DftCache;
 use super::ffc::{HostFfc, ResnetBlock};
 use super::native::{NativeBlock, NativeDft, Workspace};
+use super::native_convs::{NativeDown, NativeHead, NativeStem, NativeUp, OuterWorkspace};
 use super::processing::to_vec;
 use super::weights::{HostConv, Loader};
 use crate::tensor_map::TensorMap;
@@ -21,34 +22,44 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct Generator {
     config: LamaConfig,
-    stem: Conv,
-    down: Vec<Conv>,
-    bottleneck: Bottleneck,
-    up: Vec<UpConv>,
-    head: FewOutputsConv,
+    net: Net,
     device: Device,
 }
 
-/// The resnet blocks: burn tensors (GPUs), or host buffers on the CPU ([`super::native`]).
+/// The layers as burn tensors (GPUs), or as host buffers for the CPU ([`super::native`],
+/// [`super::native_convs`]).
 #[derive(Debug)]
-enum Bottleneck {
-    Burn {
-        blocks: Vec<ResnetBlock>,
-        dft: DftCache,
-    },
-    Native {
-        blocks: Vec<NativeBlock>,
-        dft: Option<NativeDft>,
-        workspace: Box<Workspace>,
-    },
+enum Net {
+    Burn(Box<BurnNet>),
+    Native(Box<NativeNet>),
+}
+
+#[derive(Debug)]
+struct BurnNet {
+    stem: Conv,
+    down: Vec<Conv>,
+    blocks: Vec<ResnetBlock>,
+    up: Vec<UpConv>,
+    head: FewOutputsConv,
+    dft: DftCache,
+}
+
+#[derive(Debug)]
+struct NativeNet {
+    stem: NativeStem,
+    down: Vec<NativeDown>,
+    blocks: Vec<NativeBlock>,
+    up: Vec<NativeUp>,
+    head: NativeHead,
+    dft: Option<NativeDft>,
 }
 
 impl Generator {
     /// Builds the generator described by `config` from a state dict (see
     /// [`super::weights`] for the keys), folding BatchNorms in `f64`.
     ///
-    /// On the CPU (burn Flex) the resnet blocks run natively on host buffers
-    /// ([`super::native`]); elsewhere everything is burn tensors.
+    /// On the CPU (burn Flex) the network runs natively on host buffers
+    /// ([`super::native`]); elsewhere on burn tensors.
     pub fn from_tensor_map(map: &TensorMap, config: &LamaConfig, device: &Device) -> Result<Self> {
         Self::build(map, config, device, *device == Device::flex())
     }
@@ -80,7 +91,6 @@ impl Generator {
                 true,
                 false,
             );
-        let stem = Conv::new(&loader, &stem, 1);
 
         let mut down = Vec::with_capacity(c.n_downsampling);
         for i in 0..c.n_downsampling {
@@ -104,35 +114,8 @@ impl Generator {
                     .fold(&loader.batch_norm(&format!("{idx}.bn_g"), cg)?, true, false);
                 HostConv::cat_outputs(&[l, g])
             };
-            down.push(Conv::new(&loader, &host, 2));
+            down.push(host);
         }
-
-        let mut host_blocks = (0..c.n_blocks).map(|b| {
-            let idx = c.first_block_index() + b;
-            HostFfc::load_block(
-                &loader,
-                &idx.to_string(),
-                c.local_channels(),
-                c.global_channels(),
-            )
-        });
-        let bottleneck = if native {
-            Bottleneck::Native {
-                blocks: host_blocks
-                    .map(|h| h.map(|[a, b]| NativeBlock::new(&a, &b)))
-                    .collect::<Result<_>>()?,
-                dft: None,
-                workspace: Box::default(),
-            }
-        } else {
-            Bottleneck::Burn {
-                blocks: host_blocks
-                    .by_ref()
-                    .map(|h| h.map(|h| ResnetBlock::new(&loader, &h)))
-                    .collect::<Result<_>>()?,
-                dft: DftCache::default(),
-            }
-        };
 
         let mut up = Vec::with_capacity(c.n_downsampling);
         for i in 0..c.n_downsampling {
@@ -145,7 +128,7 @@ impl Generator {
                     true,
                     true,
                 );
-            up.push(UpConv::new(&loader, &host));
+            up.push(host);
         }
 
         let head = loader.conv_with_bias(
@@ -155,13 +138,42 @@ impl Generator {
             7,
             false,
         )?;
+        let mut host_blocks = (0..c.n_blocks).map(|b| {
+            let idx = c.first_block_index() + b;
+            HostFfc::load_block(
+                &loader,
+                &idx.to_string(),
+                c.local_channels(),
+                c.global_channels(),
+            )
+        });
+        let net = if native {
+            Net::Native(Box::new(NativeNet {
+                stem: NativeStem::new(&stem),
+                down: down.iter().map(NativeDown::new).collect(),
+                blocks: host_blocks
+                    .map(|h| h.map(|[a, b]| NativeBlock::new(&a, &b)))
+                    .collect::<Result<_>>()?,
+                up: up.iter().map(NativeUp::new).collect(),
+                head: NativeHead::new(&head),
+                dft: None,
+            }))
+        } else {
+            Net::Burn(Box::new(BurnNet {
+                stem: Conv::new(&loader, &stem, 1),
+                down: down.iter().map(|h| Conv::new(&loader, h, 2)).collect(),
+                blocks: host_blocks
+                    .by_ref()
+                    .map(|h| h.map(|h| ResnetBlock::new(&loader, &h)))
+                    .collect::<Result<_>>()?,
+                up: up.iter().map(|h| UpConv::new(&loader, h)).collect(),
+                head: FewOutputsConv::new(&loader, &head),
+                dft: DftCache::default(),
+            }))
+        };
         Ok(Self {
             config: c.clone(),
-            stem,
-            down,
-            bottleneck,
-            up,
-            head: FewOutputsConv::new(&loader, &head),
+            net,
             device: device.clone(),
         })
     }
@@ -216,57 +228,10 @@ impl Generator {
                 t.mark(name());
             }
         };
-        let mut x = relu(self.stem.forward(reflect_pad(x, 3)));
-        mark(&|| "stem".into());
-        for (i, d) in self.down.iter().enumerate() {
-            x = relu(d.forward(reflect_pad(x, 1)));
-            mark(&|| format!("down{i}"));
+        match &mut self.net {
+            Net::Burn(net) => net.run(x, &self.device, keep_going, &mut mark),
+            Net::Native(net) => net.run(x, &self.device, keep_going, &mut mark),
         }
-        let [n, c, bh, bw] = x.dims();
-        match &mut self.bottleneck {
-            Bottleneck::Burn { blocks, dft } => {
-                let dft = dft.get(bh, bw, &self.device);
-                let total = blocks.len();
-                for (i, block) in blocks.iter().enumerate() {
-                    x = block.forward(x, &dft);
-                    mark(&|| format!("block{i}"));
-                    if !keep_going(i + 1, total) {
-                        return Err(Error::Cancelled);
-                    }
-                }
-            }
-            Bottleneck::Native {
-                blocks,
-                dft,
-                workspace,
-            } => {
-                let dft = match dft {
-                    Some(d) if d.fits(bh, bw) => d,
-                    slot => slot.insert(NativeDft::new(bh, bw)),
-                };
-                let mut data = to_vec(x)?;
-                let total = blocks.len();
-                for (i, block) in blocks.iter().enumerate() {
-                    for item in data.chunks_mut(c * bh * bw) {
-                        block.forward(item, bh, bw, dft, workspace);
-                    }
-                    mark(&|| format!("block{i}"));
-                    if !keep_going(i + 1, total) {
-                        return Err(Error::Cancelled);
-                    }
-                }
-                // Freed after each forward: an idle server keeps no scratch memory.
-                **workspace = Workspace::default();
-                x = Tensor::from_data(TensorData::new(data, [n, c, bh, bw]), &self.device);
-            }
-        }
-        for (i, u) in self.up.iter().enumerate() {
-            x = relu(u.forward(x));
-            mark(&|| format!("up{i}"));
-        }
-        let out = sigmoid(self.head.forward(reflect_pad(x, 3)));
-        mark(&|| "head".into());
-        Ok(out)
     }
 
     fn check_input(&self, ch: usize, h: usize, w: usize) -> Result<()> {
@@ -329,5 +294,104 @@ impl StageTimer {
         ));
         self.last = now;
         self.last_cpu = cpu;
+    }
+}
+
+type Mark<'a> = dyn FnMut(&dyn Fn() -> String) + 'a;
+
+impl BurnNet {
+    fn run(
+        &mut self,
+        x: Tensor<4>,
+        device: &Device,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+        mark: &mut Mark<'_>,
+    ) -> Result<Tensor<4>> {
+        let mut x = relu(self.stem.forward(reflect_pad(x, 3)));
+        mark(&|| "stem".into());
+        for (i, d) in self.down.iter().enumerate() {
+            x = relu(d.forward(reflect_pad(x, 1)));
+            mark(&|| format!("down{i}"));
+        }
+        let [_, _, bh, bw] = x.dims();
+        let dft = self.dft.get(bh, bw, device);
+        let total = self.blocks.len();
+        for (i, block) in self.blocks.iter().enumerate() {
+            x = block.forward(x, &dft);
+            mark(&|| format!("block{i}"));
+            if !keep_going(i + 1, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        for (i, u) in self.up.iter().enumerate() {
+            x = relu(u.forward(x));
+            mark(&|| format!("up{i}"));
+        }
+        let out = sigmoid(self.head.forward(reflect_pad(x, 3)));
+        mark(&|| "head".into());
+        Ok(out)
+    }
+}
+
+impl NativeNet {
+    fn run(
+        &mut self,
+        x: Tensor<4>,
+        device: &Device,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+        mark: &mut Mark<'_>,
+    ) -> Result<Tensor<4>> {
+        let [n, c, h, w] = x.dims();
+        let data = to_vec(x)?;
+        let mut items: Vec<Vec<f32>> = data.chunks(c * h * w).map(<[f32]>::to_vec).collect();
+        drop(data);
+        let mut ws = OuterWorkspace::default();
+        for item in &mut items {
+            *item = self.stem.forward(item, h, w, &mut ws);
+        }
+        mark(&|| "stem".into());
+        let (mut bh, mut bw) = (h, w);
+        for (i, d) in self.down.iter().enumerate() {
+            let mut size = (bh, bw);
+            for item in &mut items {
+                let (y, ho, wo) = d.forward(item, bh, bw, &mut ws);
+                *item = y;
+                size = (ho, wo);
+            }
+            (bh, bw) = size;
+            mark(&|| format!("down{i}"));
+        }
+        let dft = match &mut self.dft {
+            Some(d) if d.fits(bh, bw) => d,
+            slot => slot.insert(NativeDft::new(bh, bw)),
+        };
+        let mut block_ws = Workspace::default();
+        let total = self.blocks.len();
+        for (i, block) in self.blocks.iter().enumerate() {
+            for item in &mut items {
+                block.forward(item, bh, bw, dft, &mut block_ws);
+            }
+            mark(&|| format!("block{i}"));
+            if !keep_going(i + 1, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        drop(block_ws);
+        for (i, u) in self.up.iter().enumerate() {
+            for item in &mut items {
+                *item = u.forward(item, bh, bw, &mut ws);
+            }
+            (bh, bw) = (2 * bh, 2 * bw);
+            mark(&|| format!("up{i}"));
+        }
+        for item in &mut items {
+            *item = self.head.forward(item, bh, bw, &mut ws);
+        }
+        mark(&|| "head".into());
+        let out_c = items.first().map_or(0, |i| i.len() / (bh * bw).max(1));
+        Ok(Tensor::from_data(
+            TensorData::new(items.concat(), [n, out_c, bh, bw]),
+            device,
+        ))
     }
 }

@@ -23,7 +23,7 @@ use super::weights::HostConv;
 
 /// A row-major matrix view: `rows × cols` with a row stride, starting at `data[0]`.
 #[derive(Clone, Copy)]
-struct View<'a> {
+pub(super) struct View<'a> {
     data: &'a [f32],
     rows: usize,
     cols: usize,
@@ -31,11 +31,11 @@ struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub(super) fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self::strided(data, rows, cols, cols)
     }
 
-    fn strided(data: &'a [f32], rows: usize, cols: usize, stride: usize) -> Self {
+    pub(super) fn strided(data: &'a [f32], rows: usize, cols: usize, stride: usize) -> Self {
         Self {
             data,
             rows,
@@ -50,7 +50,7 @@ impl<'a> View<'a> {
 }
 
 /// `dst = a · b` (or `dst += a · b` with `add`), `dst` row-major with row stride `stride`.
-fn gemm(dst: &mut [f32], stride: usize, a: View<'_>, b: View<'_>, add: bool, par: Par) {
+pub(super) fn gemm(dst: &mut [f32], stride: usize, a: View<'_>, b: View<'_>, add: bool, par: Par) {
     debug_assert_eq!(a.cols, b.rows);
     if a.rows == 0 || b.cols == 0 {
         return;
@@ -65,7 +65,7 @@ fn gemm(dst: &mut [f32], stride: usize, a: View<'_>, b: View<'_>, add: bool, par
 }
 
 /// All threads of the current rayon pool (`RAYON_NUM_THREADS`).
-fn all_threads() -> Par {
+pub(super) fn all_threads() -> Par {
     Par::rayon(0)
 }
 
@@ -84,7 +84,7 @@ fn bias_act(x: &mut [f32], n: usize, bias: Option<&[f32]>, relu: bool) {
 
 /// The first `n` values of `buf`, grown (never shrunk) as needed. The contents are left
 /// from earlier use: every caller overwrites what it reads back.
-fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
+pub(super) fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
     if buf.len() < n {
         buf.resize(n, 0.0);
     }
@@ -110,7 +110,7 @@ pub(crate) struct Workspace {
     out2: Vec<f32>,
 }
 
-fn narrow(v: &[f64]) -> Vec<f32> {
+pub(super) fn narrow(v: &[f64]) -> Vec<f32> {
     v.iter().map(|&x| x as f32).collect()
 }
 
@@ -208,40 +208,6 @@ impl Winograd {
     }
 }
 
-/// `Bᵀ d B` of F(2, 3) on a 4×4 tile.
-#[inline(always)]
-fn input_transform(d: [[f32; 4]; 4]) -> [f32; 16] {
-    let mut t = [[0.0f32; 4]; 4];
-    for j in 0..4 {
-        t[0][j] = d[0][j] - d[2][j];
-        t[1][j] = d[1][j] + d[2][j];
-        t[2][j] = d[2][j] - d[1][j];
-        t[3][j] = d[1][j] - d[3][j];
-    }
-    let mut v = [0.0f32; 16];
-    for i in 0..4 {
-        v[i * 4] = t[i][0] - t[i][2];
-        v[i * 4 + 1] = t[i][1] + t[i][2];
-        v[i * 4 + 2] = t[i][2] - t[i][1];
-        v[i * 4 + 3] = t[i][1] - t[i][3];
-    }
-    v
-}
-
-/// `Aᵀ m A` of F(2, 3): a 2×2 output block.
-#[inline(always)]
-fn output_transform(m: [f32; 16]) -> [[f32; 2]; 2] {
-    let mut s = [[0.0f32; 4]; 2];
-    for j in 0..4 {
-        s[0][j] = m[j] + m[4 + j] + m[8 + j];
-        s[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
-    }
-    [
-        [s[0][0] + s[0][1] + s[0][2], s[0][1] - s[0][2] - s[0][3]],
-        [s[1][0] + s[1][1] + s[1][2], s[1][1] - s[1][2] - s[1][3]],
-    ]
-}
-
 /// Reflect-pads `[C, h, w]` by one (PyTorch's `ReflectionPad2d(1)`) into
 /// `[C, 2·ty + 2, 2·tx + 2]`, zero-filling the extra row / column odd sides need for whole
 /// 2×2 tiles (they only feed outputs that are dropped). Needs `h, w ≥ 2`.
@@ -307,46 +273,76 @@ impl FfcConvs {
         while ty0 < tyn {
             let rows = strip_rows.min(tyn - ty0);
             let nt = rows * txn;
-            // V: [C][16][nt].
-            let v = scratch(&mut ws.v, c * 16 * nt);
-            v.par_chunks_mut(16 * nt)
+            // Row strides padded off multiples of 4 KiB: the transforms stream 16 rows at once.
+            let nts = nt.next_multiple_of(16) + 16;
+            // V: [C][16][nts].
+            let v = scratch(&mut ws.v, c * 16 * nts);
+            v.par_chunks_mut(16 * nts)
                 .zip(padded.par_chunks(hp * wp))
-                .for_each(|(dst, src)| {
-                    for r in 0..rows {
-                        let y0 = 2 * (ty0 + r);
-                        for tx in 0..txn {
-                            let x0 = 2 * tx;
-                            let mut d = [[0.0f32; 4]; 4];
-                            for (i, drow) in d.iter_mut().enumerate() {
-                                let s = (y0 + i) * wp + x0;
-                                drow.copy_from_slice(&src[s..s + 4]);
+                .for_each_init(
+                    || vec![0.0f32; 4 * wp],
+                    |t, (dst, src)| {
+                        for r in 0..rows {
+                            let y0 = 2 * (ty0 + r);
+                            // Bᵀ over the four input rows, whole rows at once.
+                            let row = |i: usize| &src[(y0 + i) * wp..(y0 + i + 1) * wp];
+                            let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3));
+                            let (t0, rest) = t.split_at_mut(wp);
+                            let (t1, rest) = rest.split_at_mut(wp);
+                            let (t2, t3) = rest.split_at_mut(wp);
+                            for x in 0..wp {
+                                t0[x] = d0[x] - d2[x];
+                                t1[x] = d1[x] + d2[x];
+                                t2[x] = d2[x] - d1[x];
+                                t3[x] = d1[x] - d3[x];
                             }
-                            let t = r * txn + tx;
-                            for (p, val) in input_transform(d).into_iter().enumerate() {
-                                dst[p * nt + t] = val;
+                            // B along the columns of each tile.
+                            for i in 0..4 {
+                                let ti = &t[i * wp..(i + 1) * wp];
+                                let base = r * txn;
+                                let (v0, rest) = dst[4 * i * nts..].split_at_mut(nts);
+                                let (v1, rest) = rest.split_at_mut(nts);
+                                let (v2, v3) = rest.split_at_mut(nts);
+                                let v0 = &mut v0[base..base + txn];
+                                let v1 = &mut v1[base..base + txn];
+                                let v2 = &mut v2[base..base + txn];
+                                let v3 = &mut v3[base..base + txn];
+                                for tx in 0..txn {
+                                    let (a, b, c, d) = (
+                                        ti[2 * tx],
+                                        ti[2 * tx + 1],
+                                        ti[2 * tx + 2],
+                                        ti[2 * tx + 3],
+                                    );
+                                    v0[tx] = a - c;
+                                    v1[tx] = b + c;
+                                    v2[tx] = c - b;
+                                    v3[tx] = b - d;
+                                }
                             }
                         }
-                    }
-                });
-            // M: [16][co][nt].
+                    },
+                );
+            // M: [16][co][nts], position blocks `pst` apart.
             let v: &[f32] = v;
-            let m = scratch(&mut ws.m, 16 * co * nt);
-            m.par_chunks_mut(co * nt).enumerate().for_each(|(p, mp)| {
-                let (ml, mg) = mp.split_at_mut(cl * nt);
-                let vp = &v[p * nt..];
+            let pst = co * nts + 16;
+            let m = scratch(&mut ws.m, 16 * pst);
+            m.par_chunks_mut(pst).enumerate().for_each(|(p, mp)| {
+                let (ml, mg) = mp.split_at_mut(cl * nts);
+                let vp = &v[p * nts..];
                 gemm(
                     ml,
-                    nt,
+                    nts,
                     self.to_local.position(p),
-                    View::strided(vp, c, nt, 16 * nt),
+                    View::strided(vp, c, nt, 16 * nts),
                     false,
                     Par::Seq,
                 );
                 gemm(
                     mg,
-                    nt,
+                    nts,
                     self.to_global.position(p),
-                    View::strided(vp, self.to_global.inp, nt, 16 * nt),
+                    View::strided(vp, self.to_global.inp, nt, 16 * nts),
                     false,
                     Par::Seq,
                 );
@@ -356,39 +352,56 @@ impl FfcConvs {
                 self.to_local.bias.as_deref(),
                 self.to_global.bias.as_deref(),
             );
-            out.par_chunks_mut(h * w)
-                .enumerate()
-                .for_each(|(o, plane)| {
+            out.par_chunks_mut(h * w).enumerate().for_each_init(
+                || vec![0.0f32; 8 * txn],
+                |s, (o, plane)| {
                     let (b, relu) = if o < cl {
                         (bl.map_or(0.0, |b| b[o]), true)
                     } else {
                         (bg.map_or(0.0, |b| b[o - cl]), false)
                     };
+                    let act = |v: f32| if relu { (v + b).max(0.0) } else { v + b };
                     for r in 0..rows {
-                        let y0 = 2 * (ty0 + r);
-                        for tx in 0..txn {
-                            let t = r * txn + tx;
-                            let mut mt = [0.0f32; 16];
-                            for (p, val) in mt.iter_mut().enumerate() {
-                                *val = m[(p * co + o) * nt + t];
+                        let base = o * nts + r * txn;
+                        let mrow = |p: usize| &m[p * pst + base..p * pst + base + txn];
+                        // Aᵀ over the tile rows: s[j] (first output row), s[4 + j] (second).
+                        for j in 0..4 {
+                            let (m0, m1, m2, m3) =
+                                (mrow(j), mrow(4 + j), mrow(8 + j), mrow(12 + j));
+                            let (s0, s1) = s.split_at_mut(4 * txn);
+                            let s0 = &mut s0[j * txn..(j + 1) * txn];
+                            let s1 = &mut s1[j * txn..(j + 1) * txn];
+                            for tx in 0..txn {
+                                s0[tx] = m0[tx] + m1[tx] + m2[tx];
+                                s1[tx] = m1[tx] - m2[tx] - m3[tx];
                             }
-                            let yb = output_transform(mt);
-                            let x0 = 2 * tx;
-                            for (i, yrow) in yb.iter().enumerate() {
-                                if y0 + i >= h {
-                                    break;
-                                }
-                                for (j, &val) in yrow.iter().enumerate() {
-                                    if x0 + j < w {
-                                        let v = val + b;
-                                        plane[(y0 + i) * w + x0 + j] =
-                                            if relu { v.max(0.0) } else { v };
-                                    }
-                                }
+                        }
+                        // A along the columns, bias, activation.
+                        let y0 = 2 * (ty0 + r);
+                        for i in 0..2 {
+                            if y0 + i >= h {
+                                break;
+                            }
+                            let si = &s[4 * i * txn..4 * (i + 1) * txn];
+                            let (a0, a1, a2, a3) = (
+                                &si[..txn],
+                                &si[txn..2 * txn],
+                                &si[2 * txn..3 * txn],
+                                &si[3 * txn..],
+                            );
+                            let dst = &mut plane[(y0 + i) * w..(y0 + i + 1) * w];
+                            let full = w / 2;
+                            for tx in 0..full {
+                                dst[2 * tx] = act(a0[tx] + a1[tx] + a2[tx]);
+                                dst[2 * tx + 1] = act(a1[tx] - a2[tx] - a3[tx]);
+                            }
+                            if w % 2 == 1 {
+                                dst[w - 1] = act(a0[full] + a1[full] + a2[full]);
                             }
                         }
                     }
-                });
+                },
+            );
             ty0 += rows;
         }
     }
