@@ -16,48 +16,38 @@ use rayon::prelude::*;
 use super::native::{View, gemm, narrow, scratch};
 use super::weights::HostConv;
 
-/// One tap of a convolution: its `[out, in]` weights sit at `index` of the weight list and it
-/// reads the source at a fixed offset.
+/// A convolution as one GEMM per strip of output rows: `W [out, taps · in]` times the strip's
+/// gathered inputs `[taps · in, rows · w]` (im2col, but only one cache-sized strip at a time).
 #[derive(Debug, Clone)]
 struct TapConv {
     out: usize,
     inp: usize,
     taps: usize,
-    /// `[taps][out][in]` (per-tap GEMMs) or `[out][taps][in]` (`im2col`).
+    /// `[out][taps][in]`.
     weight: Vec<f32>,
-    im2col: bool,
 }
 
 impl TapConv {
-    /// Inputs below this are gathered into one deep GEMM per strip.
-    const IM2COL_BELOW: usize = 32;
-    /// Output columns per strip (rounded to whole rows).
-    const STRIP_COLS: usize = 2048;
+    /// Floats of one strip's gathered taps (per thread).
+    const COL_BUDGET: usize = 1 << 19;
     /// Strips computed between two epilogues (bounds the accumulator memory).
     const GROUP: usize = 8;
 
     /// `taps[t]` is `[out, in]` row-major.
     fn new(taps: Vec<Vec<f32>>, out: usize, inp: usize) -> Self {
         let n = taps.len();
-        let im2col = inp < Self::IM2COL_BELOW;
-        let weight = if im2col {
-            let mut w = vec![0.0f32; out * n * inp];
-            for (t, m) in taps.iter().enumerate() {
-                for o in 0..out {
-                    w[(o * n + t) * inp..(o * n + t + 1) * inp]
-                        .copy_from_slice(&m[o * inp..(o + 1) * inp]);
-                }
+        let mut weight = vec![0.0f32; out * n * inp];
+        for (t, m) in taps.iter().enumerate() {
+            for o in 0..out {
+                weight[(o * n + t) * inp..(o * n + t + 1) * inp]
+                    .copy_from_slice(&m[o * inp..(o + 1) * inp]);
             }
-            w
-        } else {
-            taps.concat()
-        };
+        }
         Self {
             out,
             inp,
             taps: n,
             weight,
-            im2col,
         }
     }
 
@@ -79,29 +69,26 @@ impl TapConv {
         Self::new(taps, out, inp)
     }
 
-    /// `acc[o, y·ow + x] = Σ_t W_t · src[offs[t] + c·cs + y·ow + x]` for `h` rows of width
-    /// `ow`; after each group of strips, `epilogue(o, out_plane_o, y, acc_row)` runs for every
-    /// output channel and row (in parallel over channels; `acc_row` has `ow` values, those
-    /// past the last valid column are junk). `len` is the number of columns the taps can
-    /// read (`h · ow` minus the largest in-row overhang).
+    /// `acc[o, y, x] = Σ_{t, c} W[o, t, c] · in_t[c, y, x]` over `h × w` outputs, where
+    /// `gather(t, c, y, row)` writes input row `in_t[c, y, 0..w]`. After each group of strips,
+    /// `epilogue(o, out_plane_o, y, acc_row)` runs for every output channel and row (in
+    /// parallel over channels).
     #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,
-        src: &[f32],
-        cs: usize,
-        offs: &[usize],
-        ow: usize,
         h: usize,
-        len: usize,
+        w: usize,
+        gather: impl Fn(usize, usize, usize, &mut [f32]) + Sync,
         out: &mut [f32],
         plane: usize,
         acc: &mut Vec<f32>,
         epilogue: impl Fn(usize, &mut [f32], usize, &[f32]) + Sync,
     ) {
-        debug_assert_eq!(offs.len(), self.taps);
         let (co, ci, nt) = (self.out, self.inp, self.taps);
-        let rows = (Self::STRIP_COLS / ow).clamp(1, h.div_ceil(4).max(1));
-        let s = rows * ow;
+        let k = nt * ci;
+        let cols = (Self::COL_BUDGET / k.max(1)).clamp(256, 4096);
+        let rows = (cols / w.max(1)).clamp(1, h.div_ceil(4).max(1));
+        let s = rows * w;
         let strips = h.div_ceil(rows);
         let group = scratch(acc, Self::GROUP * co * s);
         let mut g0 = 0;
@@ -111,37 +98,24 @@ impl TapConv {
                 .par_chunks_mut(co * s)
                 .enumerate()
                 .for_each_init(Vec::new, |col, (i, dst)| {
-                    let start = (g0 + i) * s;
-                    let n = s.min(len - start);
-                    if self.im2col {
-                        let col = scratch(col, nt * ci * n);
-                        for (t, &off) in offs.iter().enumerate() {
-                            for c in 0..ci {
-                                let from = off + c * cs + start;
-                                col[(t * ci + c) * n..(t * ci + c + 1) * n]
-                                    .copy_from_slice(&src[from..from + n]);
-                            }
-                        }
-                        gemm(
-                            dst,
-                            s,
-                            View::new(&self.weight, co, nt * ci),
-                            View::new(col, nt * ci, n),
-                            false,
-                            Par::Seq,
-                        );
-                    } else {
-                        for (t, &off) in offs.iter().enumerate() {
-                            gemm(
-                                dst,
-                                s,
-                                View::new(&self.weight[t * co * ci..(t + 1) * co * ci], co, ci),
-                                View::strided(&src[off + start..], ci, n, cs),
-                                t > 0,
-                                Par::Seq,
-                            );
+                    let y0 = (g0 + i) * rows;
+                    let nr = rows.min(h - y0);
+                    let n = nr * w;
+                    let col = scratch(col, k * n);
+                    for (r, crow) in col.chunks_mut(n).enumerate() {
+                        let (t, c) = (r / ci, r % ci);
+                        for (y, seg) in crow.chunks_mut(w).enumerate() {
+                            gather(t, c, y0 + y, seg);
                         }
                     }
+                    gemm(
+                        dst,
+                        s,
+                        View::new(&self.weight, co, k),
+                        View::new(col, k, n),
+                        false,
+                        Par::Seq,
+                    );
                 });
             let group: &[f32] = group;
             out.par_chunks_mut(plane)
@@ -150,7 +124,7 @@ impl TapConv {
                     for sidx in g0..g1 {
                         let base = (sidx - g0) * co * s + o * s;
                         for yl in 0..rows.min(h - sidx * rows) {
-                            let row = &group[base + yl * ow..base + (yl + 1) * ow];
+                            let row = &group[base + yl * w..base + (yl + 1) * w];
                             epilogue(o, out_plane, sidx * rows + yl, row);
                         }
                     }
@@ -212,7 +186,6 @@ fn relu_bias(row: &[f32], b: f32, dst: &mut [f32]) {
 #[derive(Debug, Default)]
 pub(crate) struct OuterWorkspace {
     padded: Vec<f32>,
-    phases: Vec<f32>,
     acc: Vec<f32>,
 }
 
@@ -238,22 +211,22 @@ impl NativeStem {
 
     /// `[in, h, w]` → `[out, h, w]`.
     pub fn forward(&self, x: &[f32], h: usize, w: usize, ws: &mut OuterWorkspace) -> Vec<f32> {
-        let (k, p) = (self.k, self.k / 2);
-        let (hp, wp) = reflect_pad(x, self.conv.inp, h, w, p, 0, &mut ws.padded);
-        let offs: Vec<usize> = (0..k * k).map(|t| (t / k) * wp + t % k).collect();
+        let (k, p, ci) = (self.k, self.k / 2, self.conv.inp);
+        let (hp, wp) = reflect_pad(x, ci, h, w, p, 0, &mut ws.padded);
+        let padded = &ws.padded[..ci * hp * wp];
         let mut out = vec![0.0f32; self.conv.out * h * w];
         let bias = &self.bias;
         self.conv.forward(
-            &ws.padded[..self.conv.inp * hp * wp],
-            hp * wp,
-            &offs,
-            wp,
             h,
-            h * wp - (k - 1),
+            w,
+            |t, c, y, row| {
+                let from = c * hp * wp + (y + t / k) * wp + t % k;
+                row.copy_from_slice(&padded[from..from + w]);
+            },
             &mut out,
             h * w,
             &mut ws.acc,
-            |o, plane, y, row| relu_bias(&row[..w], bias[o], &mut plane[y * w..(y + 1) * w]),
+            |o, plane, y, row| relu_bias(row, bias[o], &mut plane[y * w..(y + 1) * w]),
         );
         out
     }
@@ -277,7 +250,7 @@ impl NativeDown {
         }
     }
 
-    /// `[in, h, w]` → `[out, ⌈h/2⌉, ⌈w/2⌉]`... for the even sides LaMa uses: `[out, h/2, w/2]`.
+    /// `[in, h, w]` → `[out, (h − 1)/2 + 1, (w − 1)/2 + 1]`.
     pub fn forward(
         &self,
         x: &[f32],
@@ -286,47 +259,25 @@ impl NativeDown {
         ws: &mut OuterWorkspace,
     ) -> (Vec<f32>, usize, usize) {
         let c = self.conv.inp;
-        // Padded sides are made even with a zero row / column the convolution never reads.
-        let extra_row = (h + 2) % 2;
-        let (hp, wp) = reflect_pad(x, c, h, w, 1, extra_row, &mut ws.padded);
-        let (a, b) = (hp / 2, wp.div_ceil(2));
-        let (ho, wo) = ((h + 2 - 3) / 2 + 1, (w + 2 - 3) / 2 + 1);
+        let (hp, wp) = reflect_pad(x, c, h, w, 1, 0, &mut ws.padded);
         let padded = &ws.padded[..c * hp * wp];
-        let phases = scratch(&mut ws.phases, 4 * c * a * b);
-        phases
-            .par_chunks_mut(a * b)
-            .enumerate()
-            .for_each(|(idx, dst)| {
-                let (ph, ch) = (idx / c, idx % c);
-                let (py, px) = (ph / 2, ph % 2);
-                let src = &padded[ch * hp * wp..(ch + 1) * hp * wp];
-                for i in 0..a {
-                    let row = &src[(2 * i + py) * wp..(2 * i + py + 1) * wp];
-                    let d = &mut dst[i * b..(i + 1) * b];
-                    for (j, v) in d.iter_mut().enumerate() {
-                        *v = row.get(2 * j + px).copied().unwrap_or(0.0);
-                    }
-                }
-            });
-        let offs: Vec<usize> = (0..9)
-            .map(|t| {
-                let (ky, kx) = (t / 3, t % 3);
-                ((ky % 2) * 2 + kx % 2) * c * a * b + (ky / 2) * b + kx / 2
-            })
-            .collect();
+        let (ho, wo) = ((hp - 3) / 2 + 1, (wp - 3) / 2 + 1);
         let mut out = vec![0.0f32; self.conv.out * ho * wo];
         let bias = &self.bias;
         self.conv.forward(
-            phases,
-            a * b,
-            &offs,
-            b,
             ho,
-            ho * b - 1,
+            wo,
+            |t, ch, y, row| {
+                let from = ch * hp * wp + (2 * y + t / 3) * wp + t % 3;
+                let src = &padded[from..from + 2 * wo - 1];
+                row.iter_mut()
+                    .zip(src.iter().step_by(2))
+                    .for_each(|(d, &v)| *d = v);
+            },
             &mut out,
             ho * wo,
             &mut ws.acc,
-            |o, plane, y, row| relu_bias(&row[..wo], bias[o], &mut plane[y * wo..(y + 1) * wo]),
+            |o, plane, y, row| relu_bias(row, bias[o], &mut plane[y * wo..(y + 1) * wo]),
         );
         (out, ho, wo)
     }
@@ -385,39 +336,31 @@ impl NativeUp {
 
     /// `[in, h, w]` → `[out, 2h, 2w]`.
     pub fn forward(&self, x: &[f32], h: usize, w: usize, ws: &mut OuterWorkspace) -> Vec<f32> {
-        let c = x.len() / (h * w);
-        // Extend by one zero row and column: the last output row / column reads past the input.
-        let (he, we) = (h + 1, w + 1);
-        let ext = scratch(&mut ws.padded, c * he * we);
-        ext.par_chunks_mut(he * we)
-            .zip(x.par_chunks(h * w))
-            .for_each(|(dst, src)| {
-                for y in 0..h {
-                    dst[y * we..y * we + w].copy_from_slice(&src[y * w..(y + 1) * w]);
-                    dst[y * we + w] = 0.0;
-                }
-                dst[h * we..].fill(0.0);
-            });
-        let ext: &[f32] = ext;
         let (ho, wo) = (2 * h, 2 * w);
         let mut out = vec![0.0f32; self.out * ho * wo];
         let bias = &self.bias;
         for (ph, (conv, shifts)) in self.phases.iter().enumerate() {
             let (a, b) = (ph / 2, ph % 2);
-            let offs: Vec<usize> = shifts.iter().map(|&(dy, dx)| dy * we + dx).collect();
             conv.forward(
-                ext,
-                he * we,
-                &offs,
-                we,
                 h,
-                h * we - 1,
+                w,
+                // Input row y + dy shifted left by dx; the row / column past the input is 0.
+                |t, c, y, row| {
+                    let (dy, dx) = shifts[t];
+                    if y + dy >= h {
+                        row.fill(0.0);
+                        return;
+                    }
+                    let from = (c * h + y + dy) * w + dx;
+                    row[..w - dx].copy_from_slice(&x[from..from + w - dx]);
+                    row[w - dx..].fill(0.0);
+                },
                 &mut out,
                 ho * wo,
                 &mut ws.acc,
                 |o, plane, y, row| {
                     let dst = &mut plane[(2 * y + a) * wo..(2 * y + a + 1) * wo];
-                    for (x, &v) in row[..w].iter().enumerate() {
+                    for (x, &v) in row.iter().enumerate() {
                         dst[2 * x + b] = (v + bias[o]).max(0.0);
                     }
                 },
@@ -427,8 +370,11 @@ impl NativeUp {
     }
 }
 
-/// The reflect-padded k×k head with few outputs and a sigmoid: one GEMM to `out · k²` tap
-/// planes per strip of rows, then `k²` shifted adds (as [`super::conv::FewOutputsConv`]).
+/// The reflect-padded k×k head with few outputs and a sigmoid. Each padded input row `y'`
+/// is multiplied once by all `out · k²` tap rows (`Z = W [out·k², in] · X[:, y', :]`, a
+/// well-shaped GEMM where an im2col one would have `M = out`), then every tap row of `Z` is
+/// added, shifted by `kx`, into output row `y' − ky`. Tasks own strips of output rows (and
+/// re-read the `k − 1` input rows they share); `Z` stays in cache.
 #[derive(Debug, Clone)]
 pub(crate) struct NativeHead {
     /// `[out · k²][in]`: row `o · k² + t`.
@@ -440,7 +386,10 @@ pub(crate) struct NativeHead {
 }
 
 impl NativeHead {
-    const STRIP_ROWS: usize = 16;
+    /// Output rows per task.
+    const STRIP_ROWS: usize = 32;
+    /// Input rows per GEMM.
+    const BATCH_ROWS: usize = 2;
 
     pub fn new(host: &HostConv) -> Self {
         let [out, inp, k, _] = host.shape;
@@ -473,31 +422,49 @@ impl NativeHead {
             .map_init(Vec::new, |z, s| {
                 let y0 = s * Self::STRIP_ROWS;
                 let rows = Self::STRIP_ROWS.min(h - y0);
-                let n = (rows + k - 1) * wp;
-                let z = scratch(z, co * kk * n);
-                gemm(
-                    z,
-                    n,
-                    View::new(&self.taps, co * kk, ci),
-                    View::strided(&padded[y0 * wp..], ci, n, hp * wp),
-                    false,
-                    Par::Seq,
-                );
                 let mut res = vec![0.0f32; co * rows * w];
-                for o in 0..co {
-                    for yl in 0..rows {
-                        let dst = &mut res[(o * rows + yl) * w..(o * rows + yl + 1) * w];
-                        dst.fill(self.bias[o]);
-                        for t in 0..kk {
-                            let (ky, kx) = (t / k, t % k);
-                            let from = (o * kk + t) * n + (yl + ky) * wp + kx;
-                            dst.iter_mut()
-                                .zip(&z[from..from + w])
-                                .for_each(|(d, v)| *d += v);
-                        }
-                        dst.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
-                    }
+                for (o, plane) in res.chunks_mut(rows * w).enumerate() {
+                    plane.fill(self.bias[o]);
                 }
+                // Input rows y0 .. y0 + rows + k − 1 feed this strip.
+                let mut yi = y0;
+                while yi < y0 + rows + k - 1 {
+                    let nb = Self::BATCH_ROWS.min(y0 + rows + k - 1 - yi);
+                    let n = nb * wp;
+                    let z = scratch(z, co * kk * n);
+                    gemm(
+                        z,
+                        n,
+                        View::new(&self.taps, co * kk, ci),
+                        View::strided(&padded[yi * wp..], ci, n, hp * wp),
+                        false,
+                        Par::Seq,
+                    );
+                    for b in 0..nb {
+                        let yp = yi + b;
+                        for ky in 0..k {
+                            // Output row yp − ky, if it is in this strip.
+                            let Some(y) = yp.checked_sub(ky) else {
+                                continue;
+                            };
+                            if y < y0 || y >= y0 + rows {
+                                continue;
+                            }
+                            for o in 0..co {
+                                let dst =
+                                    &mut res[(o * rows + y - y0) * w..(o * rows + y - y0 + 1) * w];
+                                for kx in 0..k {
+                                    let from = (o * kk + ky * k + kx) * n + b * wp + kx;
+                                    dst.iter_mut()
+                                        .zip(&z[from..from + w])
+                                        .for_each(|(d, v)| *d += v);
+                                }
+                            }
+                        }
+                    }
+                    yi += nb;
+                }
+                res.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
                 res
             })
             .collect();
