@@ -334,6 +334,11 @@ impl BurnNet {
 }
 
 impl NativeNet {
+    /// Input channels of the first downsampler (the widest one at full resolution).
+    fn down_inputs(&self) -> usize {
+        self.down.first().map_or(0, NativeDown::inputs)
+    }
+
     fn run(
         &mut self,
         x: Tensor<4>,
@@ -346,8 +351,19 @@ impl NativeNet {
         let mut items: Vec<Vec<f32>> = data.chunks(c * h * w).map(<[f32]>::to_vec).collect();
         drop(data);
         let mut ws = OuterWorkspace::default();
+        // The widest padded input is the stem's or the head's (channels × padded plane).
+        let p = (self.stem.kernel() / 2).max(self.head.kernel() / 2);
+        ws.reserve_padded(
+            self.stem
+                .inputs()
+                .max(self.head.inputs())
+                .max(self.down_inputs())
+                * (h + 2 * p)
+                * (w + 2 * p),
+        );
         for item in &mut items {
-            *item = self.stem.forward(item, h, w, &mut ws);
+            let y = self.stem.forward(item, h, w, &mut ws);
+            ws.give(std::mem::replace(item, y));
         }
         mark(&|| "stem".into());
         let (mut bh, mut bw) = (h, w);
@@ -355,7 +371,7 @@ impl NativeNet {
             let mut size = (bh, bw);
             for item in &mut items {
                 let (y, ho, wo) = d.forward(item, bh, bw, &mut ws);
-                *item = y;
+                ws.give(std::mem::replace(item, y));
                 size = (ho, wo);
             }
             (bh, bw) = size;
@@ -369,7 +385,7 @@ impl NativeNet {
         let total = self.blocks.len();
         for (i, block) in self.blocks.iter().enumerate() {
             for item in &mut items {
-                block.forward(item, bh, bw, dft, &mut block_ws);
+                block.forward(item, bh, bw, dft, &mut block_ws)?;
             }
             mark(&|| format!("block{i}"));
             if !keep_going(i + 1, total) {
@@ -379,14 +395,17 @@ impl NativeNet {
         drop(block_ws);
         for (i, u) in self.up.iter().enumerate() {
             for item in &mut items {
-                *item = u.forward(item, bh, bw, &mut ws);
+                let y = u.forward(item, bh, bw, &mut ws);
+                ws.give(std::mem::replace(item, y));
             }
             (bh, bw) = (2 * bh, 2 * bw);
             mark(&|| format!("up{i}"));
         }
         for item in &mut items {
-            *item = self.head.forward(item, bh, bw, &mut ws);
+            let y = self.head.forward(item, bh, bw, &mut ws);
+            ws.give(std::mem::replace(item, y));
         }
+        drop(ws);
         mark(&|| "head".into());
         let out_c = items.first().map_or(0, |i| i.len() / (bh * bw).max(1));
         Ok(Tensor::from_data(

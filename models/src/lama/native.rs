@@ -4,8 +4,8 @@
 //! running single-threaded element-wise ops as it does in its GEMM kernels; here every
 //! intermediate is a `Vec<f32>` in `[C, H, W]` (or a transposed) layout, the GEMMs are faer's
 //! (strided views, accumulating in place) and the rest runs on rayon. The layer semantics are
-//! those of [`super::ffc`] / [`super::fourier`]: the same folded weights, the same exact
-//! `norm="ortho"` DFT matrices ([`super::dft::DftMatrices`]).
+//! those of [`super::ffc`] / [`super::fourier`] with the same folded weights; the exact
+//! `norm="ortho"` `rfft2` / `irfft2` are real FFTs here ([`NativeDft`]).
 //!
 //! The 3×3 convolutions run as Winograd F(2×2, 3×3) (Lavin & Gray): weights transformed once
 //! at load time (`U = G g Gᵀ`, in `f64`), input tiles `V = Bᵀ d B`, 16 GEMMs
@@ -17,9 +17,14 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-use super::dft::DftMatrices;
+use std::sync::Arc;
+
 use super::ffc::HostFfc;
 use super::weights::HostConv;
+use crate::{Error, Result};
+use realfft::num_complex::Complex;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftPlanner};
 
 /// A row-major matrix view: `rows × cols` with a row stride, starting at `data[0]`.
 #[derive(Clone, Copy)]
@@ -99,12 +104,8 @@ pub(crate) struct Workspace {
     v: Vec<f32>,
     m: Vec<f32>,
     y: Vec<f32>,
-    a: Vec<f32>,
-    p: Vec<f32>,
-    s: Vec<f32>,
     f: Vec<f32>,
     spec: Vec<f32>,
-    z: Vec<f32>,
     sum: Vec<f32>,
     out1: Vec<f32>,
     out2: Vec<f32>,
@@ -407,136 +408,155 @@ impl FfcConvs {
     }
 }
 
-/// Exact ortho `rfft2` / `irfft2` for one `h × w` on host buffers (the matrices of
-/// [`DftMatrices`]).
-#[derive(Debug, Clone)]
+/// Exact ortho `rfft2` / `irfft2` for one `h × w` on host buffers, as FFTs (realfft over
+/// `w`, rustfft over `h`), one channel per task. The inverse follows the C2R convention of
+/// pocketfft / MKL / cuFFT: the imaginary parts of the `k = 0` and (even `w`) `k = w/2`
+/// columns are ignored (as the DFT matrices of [`super::dft`] do).
 pub(crate) struct NativeDft {
-    m: DftMatrices,
+    h: usize,
+    w: usize,
+    wf: usize,
+    r2c: Arc<dyn RealToComplex<f32>>,
+    c2r: Arc<dyn ComplexToReal<f32>>,
+    fwd_h: Arc<dyn Fft<f32>>,
+    inv_h: Arc<dyn Fft<f32>>,
+}
+
+impl std::fmt::Debug for NativeDft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeDft")
+            .field("h", &self.h)
+            .field("w", &self.w)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-task buffers of [`NativeDft`].
+struct FftScratch {
+    row: Vec<f32>,
+    row_spec: Vec<Complex<f32>>,
+    cols: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+}
+
+fn fft_error(e: realfft::FftError) -> Error {
+    Error::Backend(format!("LaMa FFT failed: {e}"))
 }
 
 impl NativeDft {
     pub fn new(h: usize, w: usize) -> Self {
+        let mut real = RealFftPlanner::<f32>::new();
+        let mut complex = FftPlanner::<f32>::new();
         Self {
-            m: DftMatrices::new(h, w),
+            h,
+            w,
+            wf: w / 2 + 1,
+            r2c: real.plan_fft_forward(w),
+            c2r: real.plan_fft_inverse(w),
+            fwd_h: complex.plan_fft_forward(h),
+            inv_h: complex.plan_fft_inverse(h),
         }
     }
 
     pub fn fits(&self, h: usize, w: usize) -> bool {
-        self.m.h == h && self.m.w == w
+        self.h == h && self.w == w
+    }
+
+    fn scratch(&self) -> FftScratch {
+        let len = [
+            self.r2c.get_scratch_len(),
+            self.c2r.get_scratch_len(),
+            self.fwd_h.get_inplace_scratch_len(),
+            self.inv_h.get_inplace_scratch_len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        FftScratch {
+            row: vec![0.0; self.w],
+            row_spec: vec![Complex::default(); self.wf],
+            cols: vec![Complex::default(); self.wf * self.h],
+            scratch: vec![Complex::default(); len],
+        }
+    }
+
+    fn scale(&self) -> f32 {
+        (1.0 / ((self.h * self.w) as f64).sqrt()) as f32
     }
 
     /// `y` `[C, h, w]` → `spec` = `[re (C) ; im (C)]` blocks of `[h, wf]`: `[2C, h·wf]`.
-    fn rfft2(&self, y: &[f32], c: usize, spec: &mut [f32], ws: &mut Workspace) {
-        let (h, w, wf) = (self.m.h, self.m.w, self.m.wf);
-        // Over w, per row r: [C, w] (rows strided by h·w) @ fw → A[r] = [C, 2wf].
-        let a = scratch(&mut ws.a, h * c * 2 * wf);
-        a.par_chunks_mut(c * 2 * wf)
-            .enumerate()
-            .for_each(|(r, ar)| {
-                gemm(
-                    ar,
-                    2 * wf,
-                    View::strided(&y[r * w..], c, w, h * w),
-                    View::new(&self.m.fw, w, 2 * wf),
-                    false,
-                    Par::Seq,
-                );
-            });
-        // Over h: [cos ; sin] (2h × h) @ A (h × C·2wf).
-        let n = c * 2 * wf;
-        let p = scratch(&mut ws.p, 2 * h * n);
-        gemm(
-            p,
-            n,
-            View::new(&self.m.bh, 2 * h, h),
-            View::new(a, h, n),
-            false,
-            all_threads(),
-        );
-        let p: &[f32] = p;
-        spec.par_chunks_mut(h * wf)
-            .enumerate()
-            .for_each(|(idx, plane)| {
-                let (part, ch) = (idx / c, idx % c);
-                let base = ch * 2 * wf;
-                for r in 0..h {
-                    let top = &p[r * n + base..r * n + base + 2 * wf];
-                    let bottom = &p[(h + r) * n + base..(h + r) * n + base + 2 * wf];
-                    let dst = &mut plane[r * wf..(r + 1) * wf];
-                    if part == 0 {
-                        for (k, d) in dst.iter_mut().enumerate() {
-                            *d = top[k] + bottom[wf + k];
-                        }
-                    } else {
-                        for (k, d) in dst.iter_mut().enumerate() {
-                            *d = top[wf + k] - bottom[k];
+    fn rfft2(&self, y: &[f32], c: usize, spec: &mut [f32]) -> Result<()> {
+        let (h, w, wf) = (self.h, self.w, self.wf);
+        let scale = self.scale();
+        let (re, im) = spec.split_at_mut(c * h * wf);
+        re.par_chunks_mut(h * wf)
+            .zip(im.par_chunks_mut(h * wf))
+            .zip(y.par_chunks(h * w))
+            .try_for_each_init(
+                || self.scratch(),
+                |b, ((re, im), yc)| {
+                    // Rows: real FFT over w, stored column-major ([k][r]).
+                    for r in 0..h {
+                        b.row.copy_from_slice(&yc[r * w..(r + 1) * w]);
+                        self.r2c
+                            .process_with_scratch(&mut b.row, &mut b.row_spec, &mut b.scratch)
+                            .map_err(fft_error)?;
+                        for (k, &v) in b.row_spec.iter().enumerate() {
+                            b.cols[k * h + r] = v;
                         }
                     }
-                }
-            });
+                    // Columns: complex FFT over h.
+                    self.fwd_h.process_with_scratch(&mut b.cols, &mut b.scratch);
+                    for r in 0..h {
+                        for k in 0..wf {
+                            let v = b.cols[k * h + r];
+                            re[r * wf + k] = v.re * scale;
+                            im[r * wf + k] = v.im * scale;
+                        }
+                    }
+                    Ok(())
+                },
+            )
     }
 
     /// `spec` = `[re (C) ; im (C)]` blocks of `[h, wf]` → `out = add + irfft2(spec)`,
     /// `[C, h, w]`.
-    fn irfft2_add(&self, spec: &[f32], c: usize, add: &[f32], out: &mut [f32], ws: &mut Workspace) {
-        let (h, w, wf) = (self.m.h, self.m.w, self.m.wf);
-        // Relayout to [2h][C][wf] (re rows, then im rows).
-        let s2 = scratch(&mut ws.s, 2 * h * c * wf);
-        s2.par_chunks_mut(c * wf)
-            .enumerate()
-            .for_each(|(idx, dst)| {
-                let (part, r) = (idx / h, idx % h);
-                for ch in 0..c {
-                    let src = (part * c + ch) * h * wf + r * wf;
-                    dst[ch * wf..(ch + 1) * wf].copy_from_slice(&spec[src..src + wf]);
-                }
-            });
-        // Inverse complex DFT over h: [zr ; zi] = ih (2h × 2h) @ s2.
-        let n = c * wf;
-        let z = scratch(&mut ws.z, 2 * h * n);
-        gemm(
-            z,
-            n,
-            View::new(&self.m.ih, 2 * h, 2 * h),
-            View::new(s2, 2 * h, n),
-            false,
-            all_threads(),
-        );
-        let z: &[f32] = z;
-        // C2R over w, per row r: T[r] = zr[r] @ gr + zi[r] @ gi, [C, w].
-        let t = scratch(&mut ws.a, h * c * w);
-        t.par_chunks_mut(c * w).enumerate().for_each(|(r, tr)| {
-            gemm(
-                tr,
-                w,
-                View::new(&z[r * n..], c, wf),
-                View::new(&self.m.gr, wf, w),
-                false,
-                Par::Seq,
-            );
-            gemm(
-                tr,
-                w,
-                View::new(&z[(h + r) * n..], c, wf),
-                View::new(&self.m.gi, wf, w),
-                true,
-                Par::Seq,
-            );
-        });
-        let t: &[f32] = t;
+    fn irfft2_add(&self, spec: &[f32], c: usize, add: &[f32], out: &mut [f32]) -> Result<()> {
+        let (h, w, wf) = (self.h, self.w, self.wf);
+        let scale = self.scale();
+        let (re, im) = spec.split_at(c * h * wf);
         out.par_chunks_mut(h * w)
             .zip(add.par_chunks(h * w))
-            .enumerate()
-            .for_each(|(ch, (plane, base))| {
-                for r in 0..h {
-                    let src = &t[(r * c + ch) * w..(r * c + ch + 1) * w];
-                    let b = &base[r * w..(r + 1) * w];
-                    plane[r * w..(r + 1) * w]
-                        .iter_mut()
-                        .zip(src.iter().zip(b))
-                        .for_each(|(d, (s, b))| *d = s + b);
-                }
-            });
+            .zip(re.par_chunks(h * wf).zip(im.par_chunks(h * wf)))
+            .try_for_each_init(
+                || self.scratch(),
+                |b, ((oc, ac), (re, im))| {
+                    for r in 0..h {
+                        for k in 0..wf {
+                            b.cols[k * h + r] = Complex::new(re[r * wf + k], im[r * wf + k]);
+                        }
+                    }
+                    self.inv_h.process_with_scratch(&mut b.cols, &mut b.scratch);
+                    for r in 0..h {
+                        for (k, v) in b.row_spec.iter_mut().enumerate() {
+                            *v = b.cols[k * h + r];
+                        }
+                        b.row_spec[0].im = 0.0;
+                        if w % 2 == 0 {
+                            b.row_spec[wf - 1].im = 0.0;
+                        }
+                        self.c2r
+                            .process_with_scratch(&mut b.row_spec, &mut b.row, &mut b.scratch)
+                            .map_err(fft_error)?;
+                        let dst = &mut oc[r * w..(r + 1) * w];
+                        let base = &ac[r * w..(r + 1) * w];
+                        for ((d, &a), &v) in dst.iter_mut().zip(base).zip(&b.row) {
+                            *d = a + v * scale;
+                        }
+                    }
+                    Ok(())
+                },
+            )
     }
 }
 
@@ -576,9 +596,9 @@ impl Ffc {
         dft: &NativeDft,
         out: &mut [f32],
         ws: &mut Workspace,
-    ) {
+    ) -> Result<()> {
         let hw = h * w;
-        let wf = dft.m.wf;
+        let wf = dft.wf;
         let half = self.conv1.out;
         self.convs.forward(x, h, w, out, ws);
         let mut y = std::mem::take(&mut ws.y);
@@ -587,12 +607,12 @@ impl Ffc {
         let y_ = scratch(&mut y, half * hw);
         self.conv1.forward(&x[self.local * hw..], hw, true, y_);
         let f_ = scratch(&mut f, 2 * half * h * wf);
-        dft.rfft2(y_, half, f_, ws);
+        dft.rfft2(y_, half, f_)?;
         let mut spec = std::mem::take(&mut ws.spec);
         let spec_ = scratch(&mut spec, 2 * half * h * wf);
         self.fu.forward(f_, h * wf, true, spec_);
         let sum_ = scratch(&mut sum, half * hw);
-        dft.irfft2_add(spec_, half, y_, sum_, ws);
+        dft.irfft2_add(spec_, half, y_, sum_)?;
         let global = &mut out[self.local * hw..];
         gemm(
             global,
@@ -607,6 +627,7 @@ impl Ffc {
         ws.f = f;
         ws.spec = spec;
         ws.sum = sum;
+        Ok(())
     }
 }
 
@@ -626,18 +647,26 @@ impl NativeBlock {
     }
 
     /// `[cl + cg, h, w]` (one image) in place.
-    pub fn forward(&self, x: &mut [f32], h: usize, w: usize, dft: &NativeDft, ws: &mut Workspace) {
+    pub fn forward(
+        &self,
+        x: &mut [f32],
+        h: usize,
+        w: usize,
+        dft: &NativeDft,
+        ws: &mut Workspace,
+    ) -> Result<()> {
         let mut out1 = std::mem::take(&mut ws.out1);
         let mut out2 = std::mem::take(&mut ws.out2);
         let y1 = scratch(&mut out1, x.len());
-        self.conv1.forward(x, h, w, dft, y1, ws);
+        self.conv1.forward(x, h, w, dft, y1, ws)?;
         let y2 = scratch(&mut out2, x.len());
-        self.conv2.forward(y1, h, w, dft, y2, ws);
+        self.conv2.forward(y1, h, w, dft, y2, ws)?;
         x.par_chunks_mut(h * w)
             .zip(y2.par_chunks(h * w))
             .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += b));
         ws.out1 = out1;
         ws.out2 = out2;
+        Ok(())
     }
 }
 

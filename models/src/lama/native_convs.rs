@@ -182,11 +182,48 @@ fn relu_bias(row: &[f32], b: f32, dst: &mut [f32]) {
         .for_each(|(d, &v)| *d = (v + b).max(0.0));
 }
 
-/// Scratch buffers of the outer layers.
+/// Scratch buffers of the outer layers, and a pool of released layer outputs: fresh memory
+/// costs a page fault per page on first touch (several ms per MiB on a VM), so one forward
+/// recycles the same few buffers through its layers.
 #[derive(Debug, Default)]
 pub(crate) struct OuterWorkspace {
     padded: Vec<f32>,
     acc: Vec<f32>,
+    pool: Vec<Vec<f32>>,
+}
+
+impl OuterWorkspace {
+    /// Reserves the padded-input buffer for the largest `[c, hp, wp]` of a forward, so it
+    /// never moves (and re-faults) while growing.
+    pub fn reserve_padded(&mut self, n: usize) {
+        self.padded.reserve(n.saturating_sub(self.padded.len()));
+    }
+
+    /// A buffer of `n` values (contents unspecified): the smallest released one that holds
+    /// `n`, or a new one.
+    pub fn take(&mut self, n: usize) -> Vec<f32> {
+        let best = self
+            .pool
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= n)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        match best {
+            Some(i) => {
+                let mut v = self.pool.swap_remove(i);
+                v.truncate(n);
+                v.resize(n, 0.0);
+                v
+            }
+            None => vec![0.0; n],
+        }
+    }
+
+    /// Returns a buffer to the pool.
+    pub fn give(&mut self, v: Vec<f32>) {
+        self.pool.push(v);
+    }
 }
 
 /// A reflect-padded k×k stride-1 convolution with bias and ReLU (the stem).
@@ -209,12 +246,20 @@ impl NativeStem {
         }
     }
 
+    pub fn inputs(&self) -> usize {
+        self.conv.inp
+    }
+
+    pub fn kernel(&self) -> usize {
+        self.k
+    }
+
     /// `[in, h, w]` → `[out, h, w]`.
     pub fn forward(&self, x: &[f32], h: usize, w: usize, ws: &mut OuterWorkspace) -> Vec<f32> {
         let (k, p, ci) = (self.k, self.k / 2, self.conv.inp);
+        let mut out = ws.take(self.conv.out * h * w);
         let (hp, wp) = reflect_pad(x, ci, h, w, p, 0, &mut ws.padded);
         let padded = &ws.padded[..ci * hp * wp];
-        let mut out = vec![0.0f32; self.conv.out * h * w];
         let bias = &self.bias;
         self.conv.forward(
             h,
@@ -250,6 +295,10 @@ impl NativeDown {
         }
     }
 
+    pub fn inputs(&self) -> usize {
+        self.conv.inp
+    }
+
     /// `[in, h, w]` → `[out, (h − 1)/2 + 1, (w − 1)/2 + 1]`.
     pub fn forward(
         &self,
@@ -259,10 +308,10 @@ impl NativeDown {
         ws: &mut OuterWorkspace,
     ) -> (Vec<f32>, usize, usize) {
         let c = self.conv.inp;
+        let (ho, wo) = ((h + 2 - 3) / 2 + 1, (w + 2 - 3) / 2 + 1);
+        let mut out = ws.take(self.conv.out * ho * wo);
         let (hp, wp) = reflect_pad(x, c, h, w, 1, 0, &mut ws.padded);
         let padded = &ws.padded[..c * hp * wp];
-        let (ho, wo) = ((hp - 3) / 2 + 1, (wp - 3) / 2 + 1);
-        let mut out = vec![0.0f32; self.conv.out * ho * wo];
         let bias = &self.bias;
         self.conv.forward(
             ho,
@@ -337,7 +386,7 @@ impl NativeUp {
     /// `[in, h, w]` → `[out, 2h, 2w]`.
     pub fn forward(&self, x: &[f32], h: usize, w: usize, ws: &mut OuterWorkspace) -> Vec<f32> {
         let (ho, wo) = (2 * h, 2 * w);
-        let mut out = vec![0.0f32; self.out * ho * wo];
+        let mut out = ws.take(self.out * ho * wo);
         let bias = &self.bias;
         for (ph, (conv, shifts)) in self.phases.iter().enumerate() {
             let (a, b) = (ph / 2, ph % 2);
@@ -411,6 +460,14 @@ impl NativeHead {
         }
     }
 
+    pub fn inputs(&self) -> usize {
+        self.inp
+    }
+
+    pub fn kernel(&self) -> usize {
+        self.k
+    }
+
     /// `[in, h, w]` → `sigmoid(conv)`, `[out, h, w]`.
     pub fn forward(&self, x: &[f32], h: usize, w: usize, ws: &mut OuterWorkspace) -> Vec<f32> {
         let (k, p, co, ci) = (self.k, self.k / 2, self.out, self.inp);
@@ -468,7 +525,7 @@ impl NativeHead {
                 res
             })
             .collect();
-        let mut out = vec![0.0f32; co * h * w];
+        let mut out = ws.take(co * h * w);
         for (s, res) in strips.iter().enumerate() {
             let y0 = s * Self::STRIP_ROWS;
             let rows = res.len() / (co * w);
