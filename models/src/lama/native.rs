@@ -90,7 +90,11 @@ fn bias_act(x: &mut [f32], n: usize, bias: Option<&[f32]>, relu: bool) {
 /// The first `n` values of `buf`, grown (never shrunk) as needed. The contents are left
 /// from earlier use: every caller overwrites what it reads back.
 pub(super) fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
-    if buf.len() < n {
+    if buf.capacity() < n {
+        // A fresh zeroed allocation: its pages are first touched (and faulted in) by the
+        // parallel writers, not by a single-threaded fill here.
+        *buf = vec![0.0; n];
+    } else if buf.len() < n {
         buf.resize(n, 0.0);
     }
     &mut buf[..n]
