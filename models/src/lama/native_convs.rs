@@ -84,53 +84,89 @@ impl TapConv {
         acc: &mut Vec<f32>,
         epilogue: impl Fn(usize, &mut [f32], usize, &[f32]) + Sync,
     ) {
-        let (co, ci, nt) = (self.out, self.inp, self.taps);
-        let k = nt * ci;
-        let cols = (Self::COL_BUDGET / k.max(1)).clamp(256, 4096);
-        let rows = (cols / w.max(1)).clamp(1, h.div_ceil(4).max(1));
-        let s = rows * w;
-        let strips = h.div_ceil(rows);
-        let group = scratch(acc, Self::GROUP * co * s);
-        let mut g0 = 0;
-        while g0 < strips {
-            let g1 = (g0 + Self::GROUP).min(strips);
-            group[..(g1 - g0) * co * s]
-                .par_chunks_mut(co * s)
-                .enumerate()
-                .for_each_init(Vec::new, |col, (i, dst)| {
-                    let y0 = (g0 + i) * rows;
-                    let nr = rows.min(h - y0);
-                    let n = nr * w;
+        forward_multi(
+            &[self],
+            h,
+            w,
+            |_, t, c, y, row| gather(t, c, y, row),
+            out,
+            plane,
+            acc,
+            |o, plane, y, rows| epilogue(o, plane, y, rows[0]),
+        );
+    }
+}
+
+/// [`TapConv::forward`] for several convolutions with the same outputs over the same rows
+/// (the phases of a transposed convolution): `gather(conv, t, c, y, row)`, and
+/// `epilogue(o, out_plane_o, y, [acc_row of each conv])`.
+#[allow(clippy::too_many_arguments)]
+fn forward_multi(
+    convs: &[&TapConv],
+    h: usize,
+    w: usize,
+    gather: impl Fn(usize, usize, usize, usize, &mut [f32]) + Sync,
+    out: &mut [f32],
+    plane: usize,
+    acc: &mut Vec<f32>,
+    epilogue: impl Fn(usize, &mut [f32], usize, &[&[f32]]) + Sync,
+) {
+    const MAX_CONVS: usize = 4;
+    debug_assert!(!convs.is_empty() && convs.len() <= MAX_CONVS);
+    let nc = convs.len().min(MAX_CONVS);
+    let co = convs.first().map_or(0, |c| c.out);
+    let kmax = convs.iter().map(|c| c.taps * c.inp).max().unwrap_or(0);
+    let cols = (TapConv::COL_BUDGET / kmax.max(1)).clamp(256, 4096);
+    let rows = (cols / w.max(1)).clamp(1, h.div_ceil(4).max(1));
+    let s = rows * w;
+    let strips = h.div_ceil(rows);
+    let chunk = nc * co * s;
+    let group = scratch(acc, TapConv::GROUP * chunk);
+    let mut g0 = 0;
+    while g0 < strips {
+        let g1 = (g0 + TapConv::GROUP).min(strips);
+        group[..(g1 - g0) * chunk]
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .for_each_init(Vec::new, |col, (i, dst)| {
+                let y0 = (g0 + i) * rows;
+                let n = rows.min(h - y0) * w;
+                for (ci, conv) in convs.iter().enumerate().take(nc) {
+                    let (k, inp) = (conv.taps * conv.inp, conv.inp);
                     let col = scratch(col, k * n);
                     for (r, crow) in col.chunks_mut(n).enumerate() {
-                        let (t, c) = (r / ci, r % ci);
+                        let (t, c) = (r / inp, r % inp);
                         for (y, seg) in crow.chunks_mut(w).enumerate() {
-                            gather(t, c, y0 + y, seg);
+                            gather(ci, t, c, y0 + y, seg);
                         }
                     }
                     gemm(
-                        dst,
+                        &mut dst[ci * co * s..(ci + 1) * co * s],
                         s,
-                        View::new(&self.weight, co, k),
+                        View::new(&conv.weight, co, k),
                         View::new(col, k, n),
                         false,
                         Par::Seq,
                     );
-                });
-            let group: &[f32] = group;
-            out.par_chunks_mut(plane)
-                .enumerate()
-                .for_each(|(o, out_plane)| {
-                    for sidx in g0..g1 {
-                        let base = (sidx - g0) * co * s + o * s;
-                        for yl in 0..rows.min(h - sidx * rows) {
-                            let row = &group[base + yl * w..base + (yl + 1) * w];
-                            epilogue(o, out_plane, sidx * rows + yl, row);
+                }
+            });
+        let group: &[f32] = group;
+        out.par_chunks_mut(plane)
+            .enumerate()
+            .for_each(|(o, out_plane)| {
+                for sidx in g0..g1 {
+                    let base = (sidx - g0) * chunk + o * s;
+                    for yl in 0..rows.min(h - sidx * rows) {
+                        let mut parts: [&[f32]; MAX_CONVS] = [&[]; MAX_CONVS];
+                        for (ci, part) in parts.iter_mut().enumerate().take(nc) {
+                            let at = base + ci * co * s + yl * w;
+                            *part = &group[at..at + w];
                         }
+                        epilogue(o, out_plane, sidx * rows + yl, &parts[..nc]);
                     }
-                });
-            g0 = g1;
-        }
+                }
+            });
+        g0 = g1;
     }
 }
 
@@ -383,38 +419,44 @@ impl NativeUp {
         }
     }
 
-    /// `[in, h, w]` → `[out, 2h, 2w]`.
+    /// `[in, h, w]` → `[out, 2h, 2w]`: the four phases of a strip, then each output row
+    /// written once, interleaved.
     pub fn forward(&self, x: &[f32], h: usize, w: usize, ws: &mut OuterWorkspace) -> Vec<f32> {
         let (ho, wo) = (2 * h, 2 * w);
         let mut out = ws.take(self.out * ho * wo);
         let bias = &self.bias;
-        for (ph, (conv, shifts)) in self.phases.iter().enumerate() {
-            let (a, b) = (ph / 2, ph % 2);
-            conv.forward(
-                h,
-                w,
-                // Input row y + dy shifted left by dx; the row / column past the input is 0.
-                |t, c, y, row| {
-                    let (dy, dx) = shifts[t];
-                    if y + dy >= h {
-                        row.fill(0.0);
-                        return;
-                    }
-                    let from = (c * h + y + dy) * w + dx;
-                    row[..w - dx].copy_from_slice(&x[from..from + w - dx]);
-                    row[w - dx..].fill(0.0);
-                },
-                &mut out,
-                ho * wo,
-                &mut ws.acc,
-                |o, plane, y, row| {
+        let convs: Vec<&TapConv> = self.phases.iter().map(|(c, _)| c).collect();
+        forward_multi(
+            &convs,
+            h,
+            w,
+            // Input row y + dy shifted left by dx; the row / column past the input is 0.
+            |ph, t, c, y, row| {
+                let (dy, dx) = self.phases[ph].1[t];
+                if y + dy >= h {
+                    row.fill(0.0);
+                    return;
+                }
+                let from = (c * h + y + dy) * w + dx;
+                row[..w - dx].copy_from_slice(&x[from..from + w - dx]);
+                row[w - dx..].fill(0.0);
+            },
+            &mut out,
+            ho * wo,
+            &mut ws.acc,
+            |o, plane, y, parts| {
+                let b = bias[o];
+                for (a, pair) in parts.chunks(2).enumerate() {
                     let dst = &mut plane[(2 * y + a) * wo..(2 * y + a + 1) * wo];
-                    for (x, &v) in row.iter().enumerate() {
-                        dst[2 * x + b] = (v + bias[o]).max(0.0);
+                    if let [even, odd] = pair {
+                        for ((d, &e), &od) in dst.chunks_exact_mut(2).zip(*even).zip(*odd) {
+                            d[0] = (e + b).max(0.0);
+                            d[1] = (od + b).max(0.0);
+                        }
                     }
-                },
-            );
-        }
+                }
+            },
+        );
         out
     }
 }
