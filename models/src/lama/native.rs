@@ -68,6 +68,32 @@ pub(super) fn gemm(dst: &mut [f32], stride: usize, a: View<'_>, b: View<'_>, add
         .transpose_mut();
     let accum = if add { Accum::Add } else { Accum::Replace };
     matmul(d, accum, a.faer(), b.faer(), 1.0f32, par);
+    match par {
+        Par::Seq => clear_upper_state(),
+        _ => {
+            rayon::broadcast(|_| clear_upper_state());
+        }
+    }
+}
+
+/// Runs a `vzeroupper` (on x86; nothing elsewhere) on this thread and, after a parallel GEMM,
+/// on every pool thread.
+///
+/// faer's AVX-512 micro-kernels return with the upper halves of the vector registers dirty.
+/// Until a `vzeroupper`, every legacy-SSE instruction — all of this crate's code, built for
+/// baseline x86-64, and libm — runs many times slower (measured: 40× for a sigmoid loop, 2×
+/// for a vectorised add). LLVM ends every function built with AVX enabled with a
+/// `vzeroupper`, so a tiny one dispatched through pulp does it, safely.
+fn clear_upper_state() {
+    struct Clear;
+    impl pulp::WithSimd for Clear {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) {
+            std::hint::black_box(simd.splat_f32s(0.0));
+        }
+    }
+    pulp::Arch::new().dispatch(Clear);
 }
 
 /// All threads of the current rayon pool (`RAYON_NUM_THREADS`).

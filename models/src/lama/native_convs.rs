@@ -461,6 +461,30 @@ impl NativeUp {
     }
 }
 
+/// `dst[x] += Σ_kx z[kx·n + x + kx]`: the `k` horizontal taps of one kernel row, summed in
+/// registers over blocks of 16 outputs.
+fn add_shifted_taps(dst: &mut [f32], z: &[f32], n: usize, k: usize) {
+    const B: usize = 16;
+    let w = dst.len();
+    let full = w - w % B;
+    for x0 in (0..full).step_by(B) {
+        let mut acc = [0.0f32; B];
+        acc.copy_from_slice(&dst[x0..x0 + B]);
+        for kx in 0..k {
+            let src = &z[kx * n + x0 + kx..kx * n + x0 + kx + B];
+            for (a, &v) in acc.iter_mut().zip(src) {
+                *a += v;
+            }
+        }
+        dst[x0..x0 + B].copy_from_slice(&acc);
+    }
+    for (x, d) in dst.iter_mut().enumerate().skip(full) {
+        for kx in 0..k {
+            *d += z[kx * n + x + kx];
+        }
+    }
+}
+
 /// The reflect-padded k×k head with few outputs and a sigmoid. Each padded input row `y'`
 /// is multiplied once by all `out · k²` tap rows (`Z = W [out·k², in] · X[:, y', :]`, a
 /// well-shaped GEMM where an im2col one would have `M = out`), then every tap row of `Z` is
@@ -550,20 +574,20 @@ impl NativeHead {
                                 continue;
                             }
                             for o in 0..co {
-                                let dst =
-                                    &mut res[(o * rows + y - y0) * w..(o * rows + y - y0 + 1) * w];
-                                for kx in 0..k {
-                                    let from = (o * kk + ky * k + kx) * n + b * wp + kx;
-                                    dst.iter_mut()
-                                        .zip(&z[from..from + w])
-                                        .for_each(|(d, v)| *d += v);
-                                }
+                                let row = (o * rows + y - y0) * w;
+                                let taps = (o * kk + ky * k) * n + b * wp;
+                                add_shifted_taps(&mut res[row..row + w], &z[taps..], n, k);
                             }
                         }
                     }
                     yi += nb;
                 }
-                res.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()));
+                // The logit is clamped to ±30: sigmoid is then 1.0 exactly (f32) above and
+                // below 1e-13 (within 1e-13 of the exact value) under, and neither exp nor the
+                // division ever overflows or produces a subnormal (both are ~20× slower there,
+                // and saturated outputs are common).
+                res.iter_mut()
+                    .for_each(|v| *v = 1.0 / (1.0 + (-v.clamp(-30.0, 30.0)).exp()));
                 res
             })
             .collect();
