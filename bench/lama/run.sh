@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LaMa on the CPU: mend (burn Flex, per-tap GEMM convolutions) against PyTorch eager on the same
+# LaMa on the CPU: mend (native CPU path: faer GEMMs, Winograd, FFTs) against PyTorch eager on the same
 # architecture with random weights, same thread count, one size per process (peak RSS), the two
 # interleaved so machine noise hits both. Needs torch in $PY (the IOPaint venv has it).
 #

@@ -3,8 +3,11 @@
 //!
 //! - [`config`]: architecture hyper-parameters ([`LamaConfig::big_lama`], a tiny test config).
 //! - [`weights`]: state-dict keys, shape checks and BatchNorm folding (f64, at load time).
-//! - [`conv`] (with [`tap_gemm`] on the CPU), [`fourier`], [`ffc`], [`generator`]: the network; [`dft`]: the exact
-//!   `rfft2`/`irfft2` (`norm="ortho"`, any size) as matmuls.
+//! - [`conv`] (with [`tap_gemm`] on the Flex backend), [`fourier`], [`ffc`], [`generator`]: the
+//!   network on burn tensors (GPUs); [`dft`]: the exact `rfft2`/`irfft2` (`norm="ortho"`, any
+//!   size) as matmuls.
+//! - [`native`], [`native_convs`]: the same network on host buffers, the CPU forward (faer
+//!   GEMMs, Winograd F(4×4, 3×3) at the bottleneck, real FFTs, rayon).
 //! - [`keys`]: the state-dict inventory and random weights for benchmarks.
 //! - [`processing`]: image/mask ↔ tensors, the wrapper's composite and `u8` truncation.
 //!
@@ -19,6 +22,8 @@ mod ffc;
 mod fourier;
 pub mod generator;
 pub mod keys;
+mod native;
+mod native_convs;
 pub mod processing;
 mod tap_gemm;
 mod weights;

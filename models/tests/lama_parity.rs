@@ -13,7 +13,7 @@ use image::{GrayImage, Luma, Rgb, RgbImage};
 use mend_models::device::{ComputeDevice, DeviceChoice};
 use mend_models::hd_strategy;
 use mend_models::lama::dft::Dft2;
-use mend_models::lama::{Lama, LamaConfig, processing};
+use mend_models::lama::{Generator, Lama, LamaConfig, processing};
 use mend_models::model::NoProgress;
 use mend_models::tensor_map::{HostTensor, TensorMap, read_safetensors};
 use mend_models::{HdStrategy, InpaintConfig, InpaintModel};
@@ -74,6 +74,29 @@ fn check_cases(device: &Device, label: &str) {
 #[test]
 fn tiny_generator_matches_pytorch_on_cpu() {
     check_cases(ComputeDevice::cpu().device(), "cpu");
+}
+
+/// The all-burn path GPUs run (burn's convolutions, DFT as tensor matmuls), here on the CPU
+/// backend: the CPU forward itself runs the resnet blocks natively.
+#[test]
+fn tiny_generator_on_burn_tensors_matches_pytorch_on_cpu() {
+    let device = ComputeDevice::cpu().device().clone();
+    let cases = fixture("cases.safetensors");
+    let mut generator = Generator::from_tensor_map_burn_only(
+        &fixture("tiny-lama.safetensors"),
+        &LamaConfig::tiny(),
+        &device,
+    )
+    .unwrap();
+    for case in CASES {
+        let image = tensor4(&cases[&format!("{case}.image")], &device);
+        let mask = tensor4(&cases[&format!("{case}.mask")], &device);
+        let x = processing::generator_input(image, mask);
+        let pred = processing::to_vec(generator.forward(x, &mut |_, _| true).unwrap()).unwrap();
+        let err = max_abs_diff(&pred, &cases[&format!("{case}.pred")].data);
+        println!("burn cpu {case}: generator max abs error {err:.2e}");
+        assert!(err <= TOLERANCE, "burn cpu {case}: generator error {err}");
+    }
 }
 
 /// Runs on any hardware adapter. Software adapters (llvmpipe, lavapipe) pass too but take
@@ -318,4 +341,52 @@ fn real_big_lama_weights_when_present() {
         device.describe()
     );
     assert!(psnr > 20.0, "hole PSNR {psnr}");
+}
+
+/// big-lama (random weights): the native CPU forward (Winograd F(4×4, 3×3), FFTs) against the
+/// all-burn path (burn's convolutions, DFT matmuls) on the same weights. Slow (two full-size
+/// models): `cargo test --release -p mend-models --test lama_parity -- --ignored`.
+#[test]
+#[ignore]
+fn big_lama_native_matches_the_burn_path() {
+    let device = ComputeDevice::cpu().device().clone();
+    let config = LamaConfig::big_lama();
+    let map = mend_models::lama::keys::random_state_dict(&config, 7);
+    let side = 96;
+    let n = side * side;
+    let image: Vec<f32> = (0..3 * n)
+        .map(|i| ((i * 7919) % 251) as f32 / 251.0)
+        .collect();
+    let mask: Vec<f32> = (0..n).map(|i| f32::from(u8::from(i % 7 == 0))).collect();
+    let input = || {
+        processing::generator_input(
+            Tensor::from_data(TensorData::new(image.clone(), [1, 3, side, side]), &device),
+            Tensor::from_data(TensorData::new(mask.clone(), [1, 1, side, side]), &device),
+        )
+    };
+    let mut native = Generator::from_tensor_map(&map, &config, &device).unwrap();
+    let got = processing::to_vec(native.forward(input(), &mut |_, _| true).unwrap()).unwrap();
+    drop(native);
+    let mut burn = Generator::from_tensor_map_burn_only(&map, &config, &device).unwrap();
+    let want = processing::to_vec(burn.forward(input(), &mut |_, _| true).unwrap()).unwrap();
+    // Random weights saturate most outputs (|logit| in the tens), where f32 rounding of the
+    // pre-activation is all that differs; compare the pre-activations (logits) instead.
+    let logit = |p: f32| (f64::from(p) / (1.0 - f64::from(p))).ln();
+    let (mut err, mut scale, mut count) = (0.0f64, 0.0f64, 0);
+    for (&g, &w) in got.iter().zip(&want) {
+        if (1e-4..=1.0 - 1e-4).contains(&w) && (1e-4..=1.0 - 1e-4).contains(&g) {
+            err = err.max((logit(g) - logit(w)).abs());
+            scale = scale.max(logit(w).abs());
+            count += 1;
+        }
+    }
+    let abs = max_abs_diff(&got, &want);
+    println!(
+        "big-lama {side}x{side}: native vs burn, {count} unsaturated outputs: logit error {err:.2e} \
+         (|logit| up to {scale:.1}); max abs error {abs:.2e}"
+    );
+    assert!(
+        count > 100 && err <= 1e-3 * scale.max(1.0),
+        "native vs burn: logit error {err}"
+    );
 }

@@ -32,9 +32,28 @@ pub struct Dft2 {
     device: Device,
 }
 
-impl Dft2 {
-    /// Builds the matrices for `h × w` planes (`h, w ≥ 1`) on `device`.
-    pub fn new(h: usize, w: usize, device: &Device) -> Self {
+/// The DFT matrices of [`Dft2`] for one `h × w` as row-major host buffers (computed in `f64`,
+/// stored as `f32`); the CPU path uses them directly.
+#[derive(Debug, Clone)]
+pub(crate) struct DftMatrices {
+    pub h: usize,
+    pub w: usize,
+    pub wf: usize,
+    /// `[w, 2·wf]`.
+    pub fw: Vec<f32>,
+    /// `[2h, h]`.
+    pub bh: Vec<f32>,
+    /// `[2h, 2h]`.
+    pub ih: Vec<f32>,
+    /// `[wf, w]`.
+    pub gr: Vec<f32>,
+    /// `[wf, w]`.
+    pub gi: Vec<f32>,
+}
+
+impl DftMatrices {
+    /// Builds the matrices for `h × w` planes (`h, w ≥ 1`).
+    pub fn new(h: usize, w: usize) -> Self {
         let wf = w / 2 + 1;
         let sw = (w as f64).sqrt();
         let sh = (h as f64).sqrt();
@@ -77,6 +96,32 @@ impl Dft2 {
                 gi[k * w + n] = (-ck * t.sin() / sw) as f32;
             }
         }
+        Self {
+            h,
+            w,
+            wf,
+            fw,
+            bh,
+            ih,
+            gr,
+            gi,
+        }
+    }
+}
+
+impl Dft2 {
+    /// Builds the matrices for `h × w` planes (`h, w ≥ 1`) on `device`.
+    pub fn new(h: usize, w: usize, device: &Device) -> Self {
+        let DftMatrices {
+            h,
+            w,
+            wf,
+            fw,
+            bh,
+            ih,
+            gr,
+            gi,
+        } = DftMatrices::new(h, w);
         Self {
             h,
             w,

@@ -14,9 +14,60 @@ use burn::tensor::activation::relu;
 
 use super::conv::{Conv, reflect_pad};
 use super::dft::Dft2;
-use super::fourier::SpectralTransform;
+use super::fourier::{HostSpectral, SpectralTransform, load_host};
 use super::weights::{HostConv, Loader};
 use crate::Result;
+
+/// The folded weights of one bottleneck `FFC_BN_ACT` on the host.
+#[derive(Debug, Clone)]
+pub(crate) struct HostFfc {
+    /// `[l2l | g2l]` (inputs concatenated), `bn_l` folded, `cl + cg → cl`.
+    pub to_local: HostConv,
+    /// `l2g`, `bn_g` folded (with `bn_g`'s shift), `cl → cg`.
+    pub local_to_global: HostConv,
+    /// `convg2g`.
+    pub spectral: HostSpectral,
+    pub local: usize,
+    pub global: usize,
+}
+
+impl HostFfc {
+    /// Loads `<key>.{ffc.convl2l, ffc.convl2g, ffc.convg2l, ffc.convg2g, bn_l, bn_g}`.
+    pub fn load(loader: &Loader<'_>, key: &str, local: usize, global: usize) -> Result<Self> {
+        let bn_l = loader.batch_norm(&format!("{key}.bn_l"), local)?;
+        let bn_g = loader.batch_norm(&format!("{key}.bn_g"), global)?;
+        let l2l = loader
+            .conv(&format!("{key}.ffc.convl2l"), local, local, 3)?
+            .fold(&bn_l, true, false);
+        let g2l = loader
+            .conv(&format!("{key}.ffc.convg2l"), local, global, 3)?
+            .fold(&bn_l, false, false);
+        let l2g = loader
+            .conv(&format!("{key}.ffc.convl2g"), global, local, 3)?
+            .fold(&bn_g, true, false);
+        let spectral = load_host(loader, &format!("{key}.ffc.convg2g"), global, &bn_g)?;
+        Ok(Self {
+            to_local: HostConv::cat_inputs(&[l2l, g2l]),
+            local_to_global: l2g,
+            spectral,
+            local,
+            global,
+        })
+    }
+
+    /// Loads both FFCs of resnet block `<key>` (`<key>.conv1.*`, `<key>.conv2.*`).
+    pub fn load_block(
+        loader: &Loader<'_>,
+        key: &str,
+        local: usize,
+        global: usize,
+    ) -> Result<[Self; 2]> {
+        Ok([
+            Self::load(loader, &format!("{key}.conv1"), local, global)?,
+            Self::load(loader, &format!("{key}.conv2"), local, global)?,
+        ])
+    }
+}
 
 /// `FFC_BN_ACT` at the bottleneck.
 #[derive(Debug, Clone)]
@@ -32,28 +83,15 @@ pub(crate) struct FfcBnAct {
 }
 
 impl FfcBnAct {
-    /// Loads `<key>.{ffc.convl2l, ffc.convl2g, ffc.convg2l, ffc.convg2g, bn_l, bn_g}`.
-    pub fn load(loader: &Loader<'_>, key: &str, local: usize, global: usize) -> Result<Self> {
-        let bn_l = loader.batch_norm(&format!("{key}.bn_l"), local)?;
-        let bn_g = loader.batch_norm(&format!("{key}.bn_g"), global)?;
-        let l2l = loader
-            .conv(&format!("{key}.ffc.convl2l"), local, local, 3)?
-            .fold(&bn_l, true, false);
-        let g2l = loader
-            .conv(&format!("{key}.ffc.convg2l"), local, global, 3)?
-            .fold(&bn_l, false, false);
-        let l2g = loader
-            .conv(&format!("{key}.ffc.convl2g"), global, local, 3)?
-            .fold(&bn_g, true, false);
-        let spectral =
-            SpectralTransform::load(loader, &format!("{key}.ffc.convg2g"), global, &bn_g)?;
-        Ok(Self {
-            to_local: Conv::new(loader, &HostConv::cat_inputs(&[l2l, g2l]), 1),
-            local_to_global: Conv::new(loader, &l2g, 1),
-            spectral,
-            local,
-            global,
-        })
+    /// Uploads the folded host convolutions of [`HostFfc::load`].
+    pub fn new(loader: &Loader<'_>, host: &HostFfc) -> Self {
+        Self {
+            to_local: Conv::new(loader, &host.to_local, 1),
+            local_to_global: Conv::new(loader, &host.local_to_global, 1),
+            spectral: SpectralTransform::new(loader, &host.spectral),
+            local: host.local,
+            global: host.global,
+        }
     }
 
     /// `[N, cl + cg, h, w]` → same shape.
@@ -78,12 +116,12 @@ pub(crate) struct ResnetBlock {
 }
 
 impl ResnetBlock {
-    /// Loads block `<key>` (`<key>.conv1.*`, `<key>.conv2.*`).
-    pub fn load(loader: &Loader<'_>, key: &str, local: usize, global: usize) -> Result<Self> {
-        Ok(Self {
-            conv1: FfcBnAct::load(loader, &format!("{key}.conv1"), local, global)?,
-            conv2: FfcBnAct::load(loader, &format!("{key}.conv2"), local, global)?,
-        })
+    /// Uploads a block loaded by [`HostFfc::load_block`].
+    pub fn new(loader: &Loader<'_>, host: &[HostFfc; 2]) -> Self {
+        Self {
+            conv1: FfcBnAct::new(loader, &host[0]),
+            conv2: FfcBnAct::new(loader, &host[1]),
+        }
     }
 
     /// `[N, cl + cg, h, w]` → same shape.

@@ -17,6 +17,46 @@ use super::dft::Dft2;
 use super::weights::{Affine, HostConv, Loader, spectrum_permutation};
 use crate::Result;
 
+/// The folded weights of one `SpectralTransform` on the host.
+#[derive(Debug, Clone)]
+pub(crate) struct HostSpectral {
+    /// `conv1.0` + `conv1.1` (BN), `c → c/2`.
+    pub conv1: HostConv,
+    /// `fu.conv_layer` + `fu.bn`, `c → c` over `[re, im]` blocks of `c/2` each.
+    pub fu: HostConv,
+    /// `conv2`, `c/2 → c`, scaled by the enclosing FFC's `bn_g`.
+    pub conv2: HostConv,
+}
+
+/// Loads `<key>.{conv1.0, conv1.1, fu.conv_layer, fu.bn, conv2}` for `c` channels and
+/// folds `bn_g`'s scale into `conv2` (its shift goes onto the local `l2g` conv).
+pub(crate) fn load_host(
+    loader: &Loader<'_>,
+    key: &str,
+    c: usize,
+    bn_g: &Affine,
+) -> Result<HostSpectral> {
+    let half = c / 2;
+    let conv1 = loader.conv(&format!("{key}.conv1.0"), half, c, 1)?.fold(
+        &loader.batch_norm(&format!("{key}.conv1.1"), half)?,
+        true,
+        false,
+    );
+    let perm = spectrum_permutation(half);
+    let fu = loader
+        .conv(&format!("{key}.fu.conv_layer"), 2 * half, 2 * half, 1)?
+        .fold(
+            &loader.batch_norm(&format!("{key}.fu.bn"), 2 * half)?,
+            true,
+            false,
+        )
+        .permute_channels(&perm, &perm);
+    let conv2 = loader
+        .conv(&format!("{key}.conv2"), c, half, 1)?
+        .fold(bn_g, false, false);
+    Ok(HostSpectral { conv1, fu, conv2 })
+}
+
 /// `SpectralTransform(c → c)`, stride 1, LFU off, with every BN folded.
 #[derive(Debug, Clone)]
 pub(crate) struct SpectralTransform {
@@ -31,33 +71,14 @@ pub(crate) struct SpectralTransform {
 }
 
 impl SpectralTransform {
-    /// Loads `<key>.{conv1.0, conv1.1, fu.conv_layer, fu.bn, conv2}` for `c` channels and
-    /// folds `bn_g`'s scale into `conv2` (its shift goes onto the local `l2g` conv).
-    pub fn load(loader: &Loader<'_>, key: &str, c: usize, bn_g: &Affine) -> Result<Self> {
-        let half = c / 2;
-        let conv1 = loader.conv(&format!("{key}.conv1.0"), half, c, 1)?.fold(
-            &loader.batch_norm(&format!("{key}.conv1.1"), half)?,
-            true,
-            false,
-        );
-        let perm = spectrum_permutation(half);
-        let fu = loader
-            .conv(&format!("{key}.fu.conv_layer"), 2 * half, 2 * half, 1)?
-            .fold(
-                &loader.batch_norm(&format!("{key}.fu.bn"), 2 * half)?,
-                true,
-                false,
-            )
-            .permute_channels(&perm, &perm);
-        let conv2: HostConv = loader
-            .conv(&format!("{key}.conv2"), c, half, 1)?
-            .fold(bn_g, false, false);
-        Ok(Self {
-            conv1: Conv::new(loader, &conv1, 1),
-            fu: Conv::new(loader, &fu, 1),
-            conv2: Conv::new(loader, &conv2, 1),
-            half,
-        })
+    /// Uploads the folded host convolutions of [`load_host`].
+    pub fn new(loader: &Loader<'_>, host: &HostSpectral) -> Self {
+        Self {
+            conv1: Conv::new(loader, &host.conv1, 1),
+            fu: Conv::new(loader, &host.fu, 1),
+            conv2: Conv::new(loader, &host.conv2, 1),
+            half: host.conv1.shape[0],
+        }
     }
 
     /// `[N, c, h, w]` → `[N, c, h, w]` (pre-activation; the FFC adds `l2g` and applies ReLU).

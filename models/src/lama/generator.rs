@@ -5,12 +5,15 @@
 use std::time::Instant;
 
 use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use super::config::LamaConfig;
 use super::conv::{Conv, FewOutputsConv, UpConv, reflect_pad};
 use super::dft::DftCache;
-use super::ffc::ResnetBlock;
+use super::ffc::{HostFfc, ResnetBlock};
+use super::native::{NativeBlock, NativeDft, Workspace};
+use super::native_convs::{NativeDown, NativeHead, NativeStem, NativeUp, OuterWorkspace};
+use super::processing::to_vec;
 use super::weights::{HostConv, Loader};
 use crate::tensor_map::TensorMap;
 use crate::{Error, Result};
@@ -19,19 +22,60 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct Generator {
     config: LamaConfig,
+    net: Net,
+    device: Device,
+}
+
+/// The layers as burn tensors (GPUs), or as host buffers for the CPU ([`super::native`],
+/// [`super::native_convs`]).
+#[derive(Debug)]
+enum Net {
+    Burn(Box<BurnNet>),
+    Native(Box<NativeNet>),
+}
+
+#[derive(Debug)]
+struct BurnNet {
     stem: Conv,
     down: Vec<Conv>,
     blocks: Vec<ResnetBlock>,
     up: Vec<UpConv>,
     head: FewOutputsConv,
     dft: DftCache,
-    device: Device,
+}
+
+#[derive(Debug)]
+struct NativeNet {
+    stem: NativeStem,
+    down: Vec<NativeDown>,
+    blocks: Vec<NativeBlock>,
+    up: Vec<NativeUp>,
+    head: NativeHead,
+    dft: Option<NativeDft>,
 }
 
 impl Generator {
     /// Builds the generator described by `config` from a state dict (see
     /// [`super::weights`] for the keys), folding BatchNorms in `f64`.
+    ///
+    /// On the CPU (burn Flex) the network runs natively on host buffers
+    /// ([`super::native`]); elsewhere on burn tensors.
     pub fn from_tensor_map(map: &TensorMap, config: &LamaConfig, device: &Device) -> Result<Self> {
+        Self::build(map, config, device, *device == Device::flex())
+    }
+
+    /// [`Generator::from_tensor_map`] with every layer on burn tensors, also on the CPU (the
+    /// GPU code path; for parity tests).
+    #[doc(hidden)]
+    pub fn from_tensor_map_burn_only(
+        map: &TensorMap,
+        config: &LamaConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        Self::build(map, config, device, false)
+    }
+
+    fn build(map: &TensorMap, config: &LamaConfig, device: &Device, native: bool) -> Result<Self> {
         let c = config;
         if c.n_downsampling == 0 || c.global_channels() == 0 || c.local_channels() == 0 {
             return Err(Error::InvalidParameter {
@@ -47,7 +91,6 @@ impl Generator {
                 true,
                 false,
             );
-        let stem = Conv::new(&loader, &stem, 1);
 
         let mut down = Vec::with_capacity(c.n_downsampling);
         for i in 0..c.n_downsampling {
@@ -71,20 +114,8 @@ impl Generator {
                     .fold(&loader.batch_norm(&format!("{idx}.bn_g"), cg)?, true, false);
                 HostConv::cat_outputs(&[l, g])
             };
-            down.push(Conv::new(&loader, &host, 2));
+            down.push(host);
         }
-
-        let blocks = (0..c.n_blocks)
-            .map(|b| {
-                let idx = c.first_block_index() + b;
-                ResnetBlock::load(
-                    &loader,
-                    &idx.to_string(),
-                    c.local_channels(),
-                    c.global_channels(),
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
 
         let mut up = Vec::with_capacity(c.n_downsampling);
         for i in 0..c.n_downsampling {
@@ -97,7 +128,7 @@ impl Generator {
                     true,
                     true,
                 );
-            up.push(UpConv::new(&loader, &host));
+            up.push(host);
         }
 
         let head = loader.conv_with_bias(
@@ -107,14 +138,42 @@ impl Generator {
             7,
             false,
         )?;
+        let mut host_blocks = (0..c.n_blocks).map(|b| {
+            let idx = c.first_block_index() + b;
+            HostFfc::load_block(
+                &loader,
+                &idx.to_string(),
+                c.local_channels(),
+                c.global_channels(),
+            )
+        });
+        let net = if native {
+            Net::Native(Box::new(NativeNet {
+                stem: NativeStem::new(&stem),
+                down: down.iter().map(NativeDown::new).collect(),
+                blocks: host_blocks
+                    .map(|h| h.map(|[a, b]| NativeBlock::new(&a, &b)))
+                    .collect::<Result<_>>()?,
+                up: up.iter().map(NativeUp::new).collect(),
+                head: NativeHead::new(&head),
+                dft: None,
+            }))
+        } else {
+            Net::Burn(Box::new(BurnNet {
+                stem: Conv::new(&loader, &stem, 1),
+                down: down.iter().map(|h| Conv::new(&loader, h, 2)).collect(),
+                blocks: host_blocks
+                    .by_ref()
+                    .map(|h| h.map(|h| ResnetBlock::new(&loader, &h)))
+                    .collect::<Result<_>>()?,
+                up: up.iter().map(|h| UpConv::new(&loader, h)).collect(),
+                head: FewOutputsConv::new(&loader, &head),
+                dft: DftCache::default(),
+            }))
+        };
         Ok(Self {
             config: c.clone(),
-            stem,
-            down,
-            blocks,
-            up,
-            head: FewOutputsConv::new(&loader, &head),
-            dft: DftCache::default(),
+            net,
             device: device.clone(),
         })
     }
@@ -169,29 +228,10 @@ impl Generator {
                 t.mark(name());
             }
         };
-        let mut x = relu(self.stem.forward(reflect_pad(x, 3)));
-        mark(&|| "stem".into());
-        for (i, d) in self.down.iter().enumerate() {
-            x = relu(d.forward(reflect_pad(x, 1)));
-            mark(&|| format!("down{i}"));
+        match &mut self.net {
+            Net::Burn(net) => net.run(x, &self.device, keep_going, &mut mark),
+            Net::Native(net) => net.run(x, &self.device, keep_going, &mut mark),
         }
-        let [_, _, bh, bw] = x.dims();
-        let dft = self.dft.get(bh, bw, &self.device);
-        let total = self.blocks.len();
-        for (i, block) in self.blocks.iter().enumerate() {
-            x = block.forward(x, &dft);
-            mark(&|| format!("block{i}"));
-            if !keep_going(i + 1, total) {
-                return Err(Error::Cancelled);
-            }
-        }
-        for (i, u) in self.up.iter().enumerate() {
-            x = relu(u.forward(x));
-            mark(&|| format!("up{i}"));
-        }
-        let out = sigmoid(self.head.forward(reflect_pad(x, 3)));
-        mark(&|| "head".into());
-        Ok(out)
     }
 
     fn check_input(&self, ch: usize, h: usize, w: usize) -> Result<()> {
@@ -254,5 +294,123 @@ impl StageTimer {
         ));
         self.last = now;
         self.last_cpu = cpu;
+    }
+}
+
+type Mark<'a> = dyn FnMut(&dyn Fn() -> String) + 'a;
+
+impl BurnNet {
+    fn run(
+        &mut self,
+        x: Tensor<4>,
+        device: &Device,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+        mark: &mut Mark<'_>,
+    ) -> Result<Tensor<4>> {
+        let mut x = relu(self.stem.forward(reflect_pad(x, 3)));
+        mark(&|| "stem".into());
+        for (i, d) in self.down.iter().enumerate() {
+            x = relu(d.forward(reflect_pad(x, 1)));
+            mark(&|| format!("down{i}"));
+        }
+        let [_, _, bh, bw] = x.dims();
+        let dft = self.dft.get(bh, bw, device);
+        let total = self.blocks.len();
+        for (i, block) in self.blocks.iter().enumerate() {
+            x = block.forward(x, &dft);
+            mark(&|| format!("block{i}"));
+            if !keep_going(i + 1, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        for (i, u) in self.up.iter().enumerate() {
+            x = relu(u.forward(x));
+            mark(&|| format!("up{i}"));
+        }
+        let out = sigmoid(self.head.forward(reflect_pad(x, 3)));
+        mark(&|| "head".into());
+        Ok(out)
+    }
+}
+
+impl NativeNet {
+    /// Input channels of the first downsampler (the widest one at full resolution).
+    fn down_inputs(&self) -> usize {
+        self.down.first().map_or(0, NativeDown::inputs)
+    }
+
+    fn run(
+        &mut self,
+        x: Tensor<4>,
+        device: &Device,
+        keep_going: &mut dyn FnMut(usize, usize) -> bool,
+        mark: &mut Mark<'_>,
+    ) -> Result<Tensor<4>> {
+        let [n, c, h, w] = x.dims();
+        let data = to_vec(x)?;
+        let mut items: Vec<Vec<f32>> = data.chunks(c * h * w).map(<[f32]>::to_vec).collect();
+        drop(data);
+        let mut ws = OuterWorkspace::default();
+        // The widest padded input is the stem's or the head's (channels × padded plane).
+        let p = (self.stem.kernel() / 2).max(self.head.kernel() / 2);
+        ws.reserve_padded(
+            self.stem
+                .inputs()
+                .max(self.head.inputs())
+                .max(self.down_inputs())
+                * (h + 2 * p)
+                * (w + 2 * p),
+        );
+        for item in &mut items {
+            let y = self.stem.forward(item, h, w, &mut ws);
+            ws.give(std::mem::replace(item, y));
+        }
+        mark(&|| "stem".into());
+        let (mut bh, mut bw) = (h, w);
+        for (i, d) in self.down.iter().enumerate() {
+            let mut size = (bh, bw);
+            for item in &mut items {
+                let (y, ho, wo) = d.forward(item, bh, bw, &mut ws);
+                ws.give(std::mem::replace(item, y));
+                size = (ho, wo);
+            }
+            (bh, bw) = size;
+            mark(&|| format!("down{i}"));
+        }
+        let dft = match &mut self.dft {
+            Some(d) if d.fits(bh, bw) => d,
+            slot => slot.insert(NativeDft::new(bh, bw)),
+        };
+        let mut block_ws = Workspace::default();
+        let total = self.blocks.len();
+        for (i, block) in self.blocks.iter().enumerate() {
+            for item in &mut items {
+                block.forward(item, bh, bw, dft, &mut block_ws)?;
+            }
+            mark(&|| format!("block{i}"));
+            if !keep_going(i + 1, total) {
+                return Err(Error::Cancelled);
+            }
+        }
+        drop(block_ws);
+        for (i, u) in self.up.iter().enumerate() {
+            for item in &mut items {
+                let y = u.forward(item, bh, bw, &mut ws);
+                ws.give(std::mem::replace(item, y));
+            }
+            (bh, bw) = (2 * bh, 2 * bw);
+            mark(&|| format!("up{i}"));
+        }
+        for item in &mut items {
+            let y = self.head.forward(item, bh, bw, &mut ws);
+            ws.give(std::mem::replace(item, y));
+        }
+        drop(ws);
+        mark(&|| "head".into());
+        let out_c = items.first().map_or(0, |i| i.len() / (bh * bw).max(1));
+        Ok(Tensor::from_data(
+            TensorData::new(items.concat(), [n, out_c, bh, bw]),
+            device,
+        ))
     }
 }
