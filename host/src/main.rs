@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use mend::cli::{Cli, Command};
 
+/// mimalloc: a model forward allocates and frees large buffers many times; mimalloc reuses
+/// them instead of returning them to the kernel between layers and requests (the LaMa
+/// benchmarks measure with it too).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();

@@ -12,11 +12,9 @@ use super::weights::{HostConv, Loader};
 /// tap for the shifted-view GEMMs of [`tap_gemm`] (CPU, see [`Loader::uses_tap_gemm`]).
 #[derive(Debug, Clone)]
 enum Kernel {
-    Direct {
-        weight: Tensor<4>,
-        bias: Option<Tensor<1>>,
-    },
-    Taps(Taps),
+    // Boxed: a wgpu tensor handle is hundreds of bytes, and layers hold many kernels.
+    Direct(Box<(Tensor<4>, Option<Tensor<1>>)>),
+    Taps(Box<Taps>),
 }
 
 impl Kernel {
@@ -27,10 +25,10 @@ impl Kernel {
     /// The tap form covers strides 1 and 2 (all LaMa uses); others stay direct.
     fn new(loader: &Loader<'_>, host: &HostConv, stride: usize) -> Self {
         if loader.uses_tap_gemm() && stride <= 2 && host.shape[1] >= Self::MIN_TAP_INPUTS {
-            Self::Taps(loader.taps(host))
+            Self::Taps(Box::new(loader.taps(host)))
         } else {
             let (weight, bias) = loader.upload(host);
-            Self::Direct { weight, bias }
+            Self::Direct(Box::new((weight, bias)))
         }
     }
 }
@@ -68,10 +66,10 @@ impl Conv {
         match (&self.kernel, self.stride) {
             (Kernel::Taps(taps), 1) => per_item(x, |x| tap_gemm::conv_stride1(x, taps)),
             (Kernel::Taps(taps), _) => per_item(x, |x| tap_gemm::conv_stride2(x, taps)),
-            (Kernel::Direct { weight, bias }, s) => conv2d(
+            (Kernel::Direct(direct), s) => conv2d(
                 x,
-                weight.clone(),
-                bias.clone(),
+                direct.0.clone(),
+                direct.1.clone(),
                 ConvOptions::new([s; 2], [0, 0], [1, 1], 1),
             ),
         }
