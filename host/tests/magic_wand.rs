@@ -224,14 +224,7 @@ async fn runs_through_the_http_routes() {
         .await;
     assert_eq!(res.status().as_u16(), 200);
     let body: Value = res.json().await.unwrap();
-    let url = body["mask"].as_str().unwrap();
-    let png = {
-        use base64::Engine as _;
-        let b64 = url.split_once(',').unwrap().1;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .unwrap()
-    };
+    let png = support::data_url_bytes(body["mask"].as_str().unwrap());
     let mask = support::decode(&png).to_luma8();
     for (x, y, v) in mask.enumerate_pixels() {
         assert_eq!(v.0[0] == 255, in_square(x, y), "({x}, {y})");

@@ -14,13 +14,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::{GrayImage, RgbImage};
-use mend::config::ModelFileOverride;
-use mend_models::weights::checksum::md5_bytes;
 use serde_json::{Value, json};
-use support::components::component;
+use support::components::plugins_dir;
 use support::weights_server::WeightsServer;
 use support::*;
 
@@ -32,29 +30,8 @@ fn fixture_bytes() -> Vec<u8> {
     .unwrap()
 }
 
-/// A plugins folder holding copies of `components` (paths under the dist folder).
-fn plugins_dir(components: &[&str]) -> Option<PathBuf> {
-    let dir = temp_dir("adapter-plugins");
-    for c in components {
-        let wasm = component(c)?;
-        std::fs::copy(&wasm, dir.join(wasm.file_name().unwrap())).unwrap();
-    }
-    Some(dir)
-}
-
-async fn get_json(s: &TestServer, path: &str) -> Value {
-    s.client
-        .get(s.at(path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn model_info(s: &TestServer, name: &str) -> Value {
-    let cfg = get_json(s, "/api/v1/server-config").await;
+    let cfg = s.get_json("/api/v1/server-config").await;
     cfg["modelInfos"]
         .as_array()
         .unwrap()
@@ -111,17 +88,12 @@ async fn the_anime_lama_adapter_wraps_the_built_in_model_while_it_is_enabled() {
         return;
     };
     let weights = WeightsServer::start(fixture_bytes(), 0).await;
-    let md5 = md5_bytes(&weights.file);
-    let url = weights.at("/ok/anime-manga-big-lama.pt");
     let s = TestServer::start_with(|c| {
         c.plugins_dir = Some(dir.clone());
         c.plugin_cache = false;
         c.model_files.insert(
             "ANIME_LAMA".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some(md5.clone()),
-            },
+            weights.file_override("/ok/anime-manga-big-lama.pt"),
         );
     })
     .await;
@@ -131,7 +103,7 @@ async fn the_anime_lama_adapter_wraps_the_built_in_model_while_it_is_enabled() {
     assert_eq!(anime["mend_plugin"], "anime-lama", "{anime}");
     assert_eq!(anime["mend_state"], "needs_download");
     assert!(model_info(&s, "lama").await.get("mend_plugin").is_none());
-    let plugins = get_json(&s, "/api/v1/plugins").await;
+    let plugins = s.get_json("/api/v1/plugins").await;
     let listing = plugins["plugins"]
         .as_array()
         .or_else(|| plugins.as_array())
@@ -219,18 +191,13 @@ async fn an_adapter_adds_a_model_of_its_own_name() {
         return;
     };
     let weights = WeightsServer::start(fixture_bytes(), 0).await;
-    let md5 = md5_bytes(&weights.file);
-    let url = weights.at("/ok/test-lama.pt");
     let s = TestServer::start_with(|c| {
         c.plugins_dir = Some(dir.clone());
         c.plugin_cache = false;
         // The model's own override prefix: `test-lama` → TEST_LAMA.
         c.model_files.insert(
             "TEST_LAMA".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some(md5.clone()),
-            },
+            weights.file_override("/ok/test-lama.pt"),
         );
     })
     .await;
@@ -264,13 +231,9 @@ async fn an_adapter_adds_a_model_of_its_own_name() {
     let bad = TestServer::start_with(|c| {
         c.plugins_dir = Some(dir.clone());
         c.plugin_cache = false;
-        c.model_files.insert(
-            "TEST_LAMA".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some("0".repeat(32)),
-            },
-        );
+        let mut wrong = weights.file_override("/ok/test-lama.pt");
+        wrong.md5 = Some("0".repeat(32));
+        c.model_files.insert("TEST_LAMA".into(), wrong);
     })
     .await;
     let res = bad
@@ -279,7 +242,7 @@ async fn an_adapter_adds_a_model_of_its_own_name() {
     assert_eq!(res.status(), 502);
     assert!(res.text().await.unwrap().contains("md5"));
     assert_eq!(
-        get_json(&bad, "/api/v1/model").await["name"],
+        bad.get_json("/api/v1/model").await["name"],
         "cv2",
         "the old model stays"
     );
@@ -291,20 +254,13 @@ async fn plugins_run_the_loaded_learned_model_through_inference() {
         return;
     };
     let weights = WeightsServer::start(fixture_bytes(), 0).await;
-    let md5 = md5_bytes(&weights.file);
-    let url = weights.at("/ok/big-lama.pt");
     let s = TestServer::start_with(|c| {
         c.plugins_dir = Some(dir.clone());
         c.plugin_cache = false;
         c.plugin_grants
             .insert("test-inpaint-with".into(), vec!["inference".into()]);
-        c.model_files.insert(
-            "LAMA".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some(md5.clone()),
-            },
-        );
+        c.model_files
+            .insert("LAMA".into(), weights.file_override("/ok/big-lama.pt"));
     })
     .await;
     let (img, mask) = scene();
@@ -334,14 +290,7 @@ async fn plugins_run_the_loaded_learned_model_through_inference() {
         .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    let png = {
-        use base64::Engine as _;
-        let url = body["image"].as_str().unwrap();
-        base64::engine::general_purpose::STANDARD
-            .decode(url.split_once(',').unwrap().1)
-            .unwrap()
-    };
-    let through_plugin = decode(&png).to_rgb8();
+    let through_plugin = decode(&data_url_bytes(body["image"].as_str().unwrap())).to_rgb8();
     // The same model on the same input through the API gives the same pixels.
     let direct = inpaint(&s, &img, &mask).await;
     assert_eq!(through_plugin, direct);

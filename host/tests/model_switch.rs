@@ -13,8 +13,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use mend::config::ModelFileOverride;
-use mend_models::weights::checksum::md5_bytes;
 use rust_socketio::Payload;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use serde_json::{Value, json};
@@ -68,16 +66,9 @@ async fn socket_events(url: &str) -> (Client, mpsc::UnboundedReceiver<Value>) {
 #[tokio::test]
 async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() {
     let weights = WeightsServer::start(fixture_bytes(), 0).await;
-    let md5 = md5_bytes(&weights.file);
-    let url = weights.at("/slow/big-lama.pt");
     let s = TestServer::start_with(|c| {
-        c.model_files.insert(
-            "LAMA".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some(md5.clone()),
-            },
-        );
+        c.model_files
+            .insert("LAMA".into(), weights.file_override("/slow/big-lama.pt"));
     })
     .await;
     let target = s.data_dir.join("models/torch/hub/checkpoints/big-lama.pt");

@@ -11,10 +11,8 @@ mod support;
 use std::path::Path;
 
 use image::{Rgba, RgbaImage};
-use mend::config::ModelFileOverride;
-use mend_models::weights::checksum::md5_bytes;
 use serde_json::{Value, json};
-use support::components::component;
+use support::components::plugins_dir;
 use support::weights_server::WeightsServer;
 use support::*;
 
@@ -49,49 +47,27 @@ async fn run(s: &TestServer, select: &str) -> reqwest::Response {
 async fn mask_of(res: reqwest::Response) -> image::GrayImage {
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    let png = {
-        use base64::Engine as _;
-        let url = body["mask"].as_str().unwrap();
-        base64::engine::general_purpose::STANDARD
-            .decode(url.split_once(',').unwrap().1)
-            .unwrap()
-    };
-    decode(&png).to_luma8()
+    decode(&data_url_bytes(body["mask"].as_str().unwrap())).to_luma8()
 }
 
 #[tokio::test]
 async fn remove_bg_segments_through_inference_once_rmbg_is_downloaded() {
-    let Some(wasm) = component("remove-bg.wasm") else {
+    let Some(dir) = plugins_dir(&["remove-bg.wasm"]) else {
         return;
     };
-    let dir = temp_dir("remove-bg-plugins");
-    std::fs::copy(&wasm, dir.join("remove-bg.wasm")).unwrap();
     let weights = WeightsServer::start(tiny_isnet(), 0).await;
-    let md5 = md5_bytes(&weights.file);
-    let url = weights.at("/ok/pytorch_model.bin");
     let s = TestServer::start_with(|c| {
         c.plugins_dir = Some(dir.clone());
         c.plugin_cache = false;
         c.model_files.insert(
             "RMBG_1_4".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some(md5.clone()),
-            },
+            weights.file_override("/ok/pytorch_model.bin"),
         );
     })
     .await;
 
     // Listed as a mask generator for IOPaint's UI; without the model a clear answer.
-    let cfg: Value = s
-        .client
-        .get(s.at("/api/v1/server-config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cfg = s.get_json("/api/v1/server-config").await;
     assert!(
         cfg["plugins"]
             .as_array()

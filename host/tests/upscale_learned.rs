@@ -12,13 +12,11 @@ mod support;
 use std::path::Path;
 
 use image::{Rgba, RgbaImage};
-use mend::config::ModelFileOverride;
 use mend_models::device::ComputeDevice;
 use mend_models::srvgg::SrVgg;
 use mend_models::tensor_map::HostTensor;
-use mend_models::weights::checksum::md5_bytes;
 use serde_json::{Value, json};
-use support::components::component;
+use support::components::plugins_dir;
 use support::weights_server::WeightsServer;
 use support::*;
 
@@ -51,14 +49,7 @@ async fn upscale(s: &TestServer, method: &str) -> reqwest::Response {
 async fn image_of(res: reqwest::Response) -> RgbaImage {
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    let png = {
-        use base64::Engine as _;
-        let url = body["image"].as_str().unwrap();
-        base64::engine::general_purpose::STANDARD
-            .decode(url.split_once(',').unwrap().1)
-            .unwrap()
-    };
-    decode(&png).to_rgba8()
+    decode(&data_url_bytes(body["image"].as_str().unwrap())).to_rgba8()
 }
 
 /// The network run directly on the picture's RGB, as the plugin rounds it.
@@ -84,57 +75,31 @@ fn direct(pth: &Path) -> Vec<[u8; 3]> {
 
 #[tokio::test]
 async fn upscale_uses_real_esrgan_through_inference_once_its_weights_exist() {
-    let Some(wasm) = component("upscale.wasm") else {
+    let Some(dir) = plugins_dir(&["upscale.wasm"]) else {
         return;
     };
-    let dir = temp_dir("upscale-plugins");
-    std::fs::copy(&wasm, dir.join("upscale.wasm")).unwrap();
     let weights = WeightsServer::start(std::fs::read(tiny_srvgg()).unwrap(), 0).await;
-    let md5 = md5_bytes(&weights.file);
-    let url = weights.at("/ok/realesr-general-x4v3.pth");
     let s = TestServer::start_with(|c| {
         c.plugins_dir = Some(dir.clone());
         c.plugin_cache = false;
         c.model_files.insert(
             "REALESR_GENERAL_X4V3".into(),
-            ModelFileOverride {
-                url: Some(url.clone()),
-                md5: Some(md5.clone()),
-            },
+            weights.file_override("/ok/realesr-general-x4v3.pth"),
         );
     })
     .await;
-    let listed = |models: Value| {
-        models
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["name"] == "realesr-general-x4v3")
-            .cloned()
-            .unwrap()
-    };
-    let models: Value = s
-        .client
-        .get(s.at("/api/v1/models"))
-        .send()
-        .await
+    let models = s.get_json("/api/v1/models").await;
+    let esrgan = models
+        .as_array()
         .unwrap()
-        .json()
-        .await
+        .iter()
+        .find(|m| m["name"] == "realesr-general-x4v3")
+        .cloned()
         .unwrap();
-    let esrgan = listed(models);
     assert_eq!(esrgan["kind"], "upscale");
     assert_eq!(esrgan["state"], "needs_download");
     // Not an erase model: never in IOPaint's model list, never selectable.
-    let cfg: Value = s
-        .client
-        .get(s.at("/api/v1/server-config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cfg = s.get_json("/api/v1/server-config").await;
     assert!(
         !cfg["modelInfos"]
             .as_array()

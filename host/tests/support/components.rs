@@ -38,3 +38,15 @@ pub fn component(relative: &str) -> Option<PathBuf> {
         path.display()
     );
 }
+
+/// A fresh plugins folder holding copies of `relative` components, or `None` (skip) as
+/// [`component`] decides.
+pub fn plugins_dir(relative: &[&str]) -> Option<PathBuf> {
+    let dir = super::temp_dir("plugins");
+    for r in relative {
+        let wasm = component(r)?;
+        let name = wasm.file_name().expect("a file name");
+        std::fs::copy(&wasm, dir.join(name)).expect("component copied");
+    }
+    Some(dir)
+}

@@ -97,6 +97,18 @@ impl TestServer {
         format!("{}{path}", self.url)
     }
 
+    /// GETs `path` and parses the JSON answer.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.client
+            .get(self.at(path))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     /// POSTs JSON to `path`.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
@@ -196,6 +208,14 @@ pub fn data_url(mime: &str, bytes: &[u8]) -> String {
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
+}
+
+/// The bytes of a `data:…;base64,…` URL (as plugin routes answer images and masks).
+pub fn data_url_bytes(url: &str) -> Vec<u8> {
+    let (_, b64) = url.split_once(',').expect("a data URL");
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64 payload")
 }
 
 /// Decodes response bytes.

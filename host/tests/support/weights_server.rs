@@ -57,6 +57,15 @@ pub fn generated_bytes(len: usize, seed: u64) -> Vec<u8> {
 }
 
 impl WeightsServer {
+    /// The `[model_files.<PREFIX>]` override that downloads the served file from `path` (e.g.
+    /// `/ok/big-lama.pt`), md5-checked.
+    pub fn file_override(&self, path: &str) -> mend::config::ModelFileOverride {
+        mend::config::ModelFileOverride {
+            url: Some(self.at(path)),
+            md5: Some(mend_models::weights::checksum::md5_bytes(&self.file)),
+        }
+    }
+
     /// Serves `file`; `/flaky/` fails its first `flaky_failures` requests.
     pub async fn start(file: Vec<u8>, flaky_failures: usize) -> Self {
         let seen = Arc::new(Seen::default());
