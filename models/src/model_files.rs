@@ -60,23 +60,58 @@ pub fn resolve(entry: &CatalogueEntry, model_dir: &Path, env: EnvLookup<'_>) -> 
 }
 
 fn resolve_file(spec: &WeightFile, dir: &Path, env: EnvLookup<'_>) -> ResolvedFile {
-    let url_override = env(&format!("{}_MODEL_URL", spec.env_prefix));
-    let md5_override = env(&format!("{}_MODEL_MD5", spec.env_prefix));
+    let FileLocation { url, md5, path } = locate(
+        spec.env_prefix,
+        spec.url,
+        spec.md5,
+        spec.file_name(),
+        dir,
+        env,
+    );
+    ResolvedFile {
+        spec: *spec,
+        url,
+        md5,
+        path,
+    }
+}
+
+/// Where a weights file is and comes from, after the overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLocation {
+    /// Where to download it from; `None` when an override names a local file.
+    pub url: Option<String>,
+    /// The checksum to verify after a download, if any.
+    pub md5: Option<String>,
+    /// Where the file is, or will be once downloaded.
+    pub path: PathBuf,
+}
+
+/// Applies the `<env_prefix>_MODEL_URL` / `_MODEL_MD5` overrides to a file whose default is
+/// `url` (checksum `md5`), kept as `file_name` in `dir` (the checkpoints folder). Also serves
+/// files that are not in the catalogue (a model-adapter plugin's).
+pub fn locate(
+    env_prefix: &str,
+    url: &str,
+    md5: &str,
+    file_name: &str,
+    dir: &Path,
+    env: EnvLookup<'_>,
+) -> FileLocation {
+    let url_override = env(&format!("{env_prefix}_MODEL_URL"));
+    let md5_override = env(&format!("{env_prefix}_MODEL_MD5"));
     match url_override {
-        None => ResolvedFile {
-            spec: *spec,
-            url: Some(spec.url.to_owned()),
-            md5: Some(md5_override.unwrap_or_else(|| spec.md5.to_owned())),
-            path: dir.join(spec.file_name()),
+        None => FileLocation {
+            url: Some(url.to_owned()),
+            md5: Some(md5_override.unwrap_or_else(|| md5.to_owned())),
+            path: dir.join(file_name),
         },
-        Some(url) if is_remote(&url) => ResolvedFile {
-            spec: *spec,
+        Some(url) if is_remote(&url) => FileLocation {
             path: dir.join(url_file_name(&url)),
             url: Some(url),
             md5: md5_override,
         },
-        Some(local) => ResolvedFile {
-            spec: *spec,
+        Some(local) => FileLocation {
             url: None,
             md5: md5_override,
             path: PathBuf::from(local.strip_prefix("file://").unwrap_or(&local)),

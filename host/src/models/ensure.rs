@@ -136,29 +136,14 @@ impl ExtraWeights {
     /// Resolves the file of model `model` with default `url` and `md5` in `ctx`'s model dir.
     pub fn resolve(model: &str, url: &str, md5: &str, ctx: &WeightsContext) -> Self {
         let prefix = model.to_ascii_uppercase().replace('-', "_");
-        let url_override = ctx.lookup(&format!("{prefix}_MODEL_URL"));
-        let md5_override = ctx.lookup(&format!("{prefix}_MODEL_MD5"));
-        let dir = model_files::checkpoints_dir(&ctx.model_dir, &|n| ctx.lookup(n));
-        let model = model.to_owned();
-        match url_override {
-            None => Self {
-                path: dir.join(url_file_name(url)),
-                url: Some(url.to_owned()),
-                md5: Some(md5_override.unwrap_or_else(|| md5.to_owned())),
-                model,
-            },
-            Some(u) if u.starts_with("http://") || u.starts_with("https://") => Self {
-                path: dir.join(url_file_name(&u)),
-                url: Some(u),
-                md5: md5_override,
-                model,
-            },
-            Some(local) => Self {
-                path: PathBuf::from(local.strip_prefix("file://").unwrap_or(&local)),
-                url: None,
-                md5: md5_override,
-                model,
-            },
+        let env = |n: &str| ctx.lookup(n);
+        let dir = model_files::checkpoints_dir(&ctx.model_dir, &env);
+        let located = model_files::locate(&prefix, url, md5, url_file_name(url), &dir, &env);
+        Self {
+            model: model.to_owned(),
+            url: located.url,
+            md5: located.md5,
+            path: located.path,
         }
     }
 
