@@ -12,5 +12,5 @@ pub mod progress_bar;
 pub mod state;
 
 pub use ensure::{ExtraWeights, FileProgress, WeightsContext, ensure_weights};
-pub use prepare::{prepare, prepare_adapted, prepare_adapted_with, prepare_with};
+pub use prepare::{Adapted, prepare, prepare_with};
 pub use state::{ModelState, ModelStatus, model_status, model_statuses};

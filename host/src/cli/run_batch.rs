@@ -76,7 +76,7 @@ fn fetch_weights(args: &RunArgs) -> Result<factory::ModelSource> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?
-        .block_on(crate::models::prepare_with(&args.model, &ctx, &|p| {
+        .block_on(crate::models::prepare_with(&args.model, None, &ctx, &|p| {
             bars.update(&p);
         }))
 }

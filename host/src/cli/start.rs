@@ -53,13 +53,8 @@ pub async fn run(args: &StartArgs) -> Result<()> {
         bars.update(&p);
         events.send(models::prepare::download_event(&p));
     };
-    let source = match plugins.adapter_model(&config.model) {
-        Some(model) => {
-            let adapter = plugins.adapter_for(&model);
-            models::prepare_adapted_with(&model.model, adapter, &weights, &report).await?
-        }
-        None => models::prepare_with(&config.model, &weights, &report).await?,
-    };
+    let adapted = plugins.adapted(&config.model);
+    let source = models::prepare_with(&config.model, adapted, &weights, &report).await?;
     let engine = Engine::start_from(&source, config.device, config.queue_depth, events.clone())?;
     let jobs = Jobs::start(store, events);
     let addr = SocketAddr::new(config.host, config.port);

@@ -22,41 +22,29 @@ pub fn download_event(p: &FileProgress) -> EngineEvent {
     }
 }
 
+/// A model a model-adapter plugin provides: its validated description and the engine's view
+/// of the plugin (see `Plugins::adapted`).
+pub type Adapted = (ModelDescription, Adapter);
+
 /// Checks `name`, fetches its missing weights (progress to `progress`) and returns its source.
+/// With `adapted` (a model-adapter plugin provides `name`), a built-in model's weights come
+/// from the catalogue with its overrides, any other from the adapter's URL, checked against
+/// its checksum.
 pub async fn prepare_with(
     name: &str,
+    adapted: Option<Adapted>,
     ctx: &WeightsContext,
     progress: &(dyn Fn(FileProgress) + Send + Sync),
 ) -> Result<ModelSource> {
-    let entry: &CatalogueEntry = factory::check_available(name)?;
-    let weights = ensure_weights(entry, ctx, progress).await?;
-    Ok(ModelSource {
-        name: name.to_owned(),
-        weights,
-        adapter: None,
-    })
-}
-
-/// [`prepare_with`], reporting download progress as [`EngineEvent::ModelDownload`]. The work
-/// runs in its own task, so a download goes on (and is kept) when the caller goes away.
-pub async fn prepare(name: &str, ctx: &WeightsContext, events: &EventBus) -> Result<ModelSource> {
-    let (name, ctx, events) = (name.to_owned(), ctx.clone(), events.clone());
-    tokio::spawn(
-        async move { prepare_with(&name, &ctx, &|p| events.send(download_event(&p))).await },
-    )
-    .await
-    .map_err(|e| crate::Error::Task(e.to_string()))?
-}
-
-/// Fetches the weights of a model that a model-adapter plugin provides (a built-in model's
-/// from the catalogue, with its overrides; any other from the adapter's URL, checked against
-/// its md5) and returns its source.
-pub async fn prepare_adapted_with(
-    model: &ModelDescription,
-    adapter: Adapter,
-    ctx: &WeightsContext,
-    progress: &(dyn Fn(FileProgress) + Send + Sync),
-) -> Result<ModelSource> {
+    let Some((model, adapter)) = adapted else {
+        let entry: &CatalogueEntry = factory::check_available(name)?;
+        let weights = ensure_weights(entry, ctx, progress).await?;
+        return Ok(ModelSource {
+            name: name.to_owned(),
+            weights,
+            adapter: None,
+        });
+    };
     let weights = match catalogue::find(&model.name) {
         Some(entry) => ensure_weights(entry, ctx, progress).await?,
         None => vec![
@@ -66,23 +54,23 @@ pub async fn prepare_adapted_with(
         ],
     };
     Ok(ModelSource {
-        name: model.name.clone(),
+        name: model.name,
         weights,
         adapter: Some(adapter),
     })
 }
 
-/// [`prepare_adapted_with`], reporting download progress as [`EngineEvent::ModelDownload`],
-/// in its own task (a download goes on when the caller goes away).
-pub async fn prepare_adapted(
-    model: &ModelDescription,
-    adapter: Adapter,
+/// [`prepare_with`], reporting download progress as [`EngineEvent::ModelDownload`]. The work
+/// runs in its own task, so a download goes on (and is kept) when the caller goes away.
+pub async fn prepare(
+    name: &str,
+    adapted: Option<Adapted>,
     ctx: &WeightsContext,
     events: &EventBus,
 ) -> Result<ModelSource> {
-    let (model, ctx, events) = (model.clone(), ctx.clone(), events.clone());
+    let (name, ctx, events) = (name.to_owned(), ctx.clone(), events.clone());
     tokio::spawn(async move {
-        prepare_adapted_with(&model, adapter, &ctx, &|p| events.send(download_event(&p))).await
+        prepare_with(&name, adapted, &ctx, &|p| events.send(download_event(&p))).await
     })
     .await
     .map_err(|e| crate::Error::Task(e.to_string()))?

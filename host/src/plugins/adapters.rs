@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::{GrayImage, RgbImage};
 use mend_models::catalogue::{self, url_file_name};
 use serde::Serialize;
 
@@ -24,6 +24,7 @@ use super::state::CancelFlag;
 use super::wit::latest;
 use crate::engine::adapted::{Adapter, AdapterHooks};
 use crate::engine::factory::ARCHITECTURES;
+use crate::imaging::{split_rgba, to_rgba};
 
 /// Largest `pad-mod` an adapter may ask for.
 pub const MAX_PAD_MOD: u32 = 512;
@@ -139,17 +140,20 @@ impl Plugins {
             .find(|m| m.model.name == name)
     }
 
-    /// The engine's view of `model`: its architecture and the plugin's processing.
-    pub fn adapter_for(&self, model: &AdapterModel) -> Adapter {
-        Adapter {
-            architecture: model.model.architecture.clone(),
-            pad_mod: model.model.pad_mod,
-            min_size: (model.model.min_size > 0).then_some(model.model.min_size),
+    /// Model `name` as an enabled adapter provides it: its description and the engine's view
+    /// of it (architecture, padding, the plugin's processing); `None` for other models.
+    pub fn adapted(&self, name: &str) -> Option<crate::models::Adapted> {
+        let AdapterModel { plugin, model } = self.adapter_model(name)?;
+        let adapter = Adapter {
+            architecture: model.architecture.clone(),
+            pad_mod: model.pad_mod,
+            min_size: (model.min_size > 0).then_some(model.min_size),
             hooks: Arc::new(PluginAdapterHooks {
                 plugins: self.clone(),
-                plugin: model.plugin.clone(),
+                plugin,
             }),
-        }
+        };
+        Some((model, adapter))
     }
 }
 
@@ -199,11 +203,11 @@ impl PluginAdapterHooks {
 }
 
 fn rgba(img: &RgbImage) -> latest::types::Image {
-    images::to_wit_image(DynamicImage::ImageRgb8(img.clone()).into_rgba8())
+    images::to_wit_image(to_rgba(img, None))
 }
 
 fn rgb(img: latest::types::Image) -> Result<RgbImage, String> {
-    images::from_wit_image(img).map(|i| DynamicImage::ImageRgba8(i).into_rgb8())
+    images::from_wit_image(img).map(|i| split_rgba(&i, false).0)
 }
 
 impl AdapterHooks for PluginAdapterHooks {

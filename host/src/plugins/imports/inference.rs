@@ -8,10 +8,11 @@
 //! gives up). `run` runs the tensor models of [`crate::engine::tensor_models`] (the
 //! Real-ESRGAN upscaler once its weights are downloaded) in the call itself.
 
-use image::{Rgba, RgbaImage};
+use mend_models::mask::{INPAINT_THRESHOLD, binarize};
 use mend_models::tensor_map::HostTensor;
 use mend_models::{InpaintConfig, InpaintModel, Progress, cv2::Cv2Model};
 
+use crate::imaging::{split_rgba, to_rgba};
 use crate::plugins::capabilities::INFERENCE;
 use crate::plugins::images;
 use crate::plugins::state::{CancelFlag, HostState};
@@ -120,10 +121,8 @@ impl Host for HostState {
         }
         let rgba = images::from_wit_image(image).map_err(PluginError::InvalidInput)?;
         let mut mask = images::from_wit_mask(mask).map_err(PluginError::InvalidInput)?;
-        for v in mask.iter_mut() {
-            *v = if *v > 127 { 255 } else { 0 };
-        }
-        let rgb = image::DynamicImage::ImageRgba8(rgba.clone()).into_rgb8();
+        binarize(&mut mask, INPAINT_THRESHOLD);
+        let (rgb, alpha) = split_rgba(&rgba, true);
         let out = match (&self.engine, on_engine) {
             (Some(engine), true) => {
                 let cancel = self.cancel.clone();
@@ -149,17 +148,9 @@ impl Host for HostState {
                     .map_err(|e| PluginError::Failed(format!("cv2 inpaint failed: {e}")))?
             }
         };
-        Ok(images::to_wit_image(with_alpha(&out, &rgba)))
+        // The model's RGB output with the input's alpha kept.
+        Ok(images::to_wit_image(to_rgba(&out, alpha.as_ref())))
     }
-}
-
-/// The model's RGB output with the input's alpha kept.
-fn with_alpha(rgb: &image::RgbImage, original: &RgbaImage) -> RgbaImage {
-    RgbaImage::from_fn(rgb.width(), rgb.height(), |x, y| {
-        let [r, g, b] = rgb.get_pixel(x, y).0;
-        let a = original.get_pixel(x, y).0[3];
-        Rgba([r, g, b, a])
-    })
 }
 
 /// Stops the model when the plugin call is cancelled.

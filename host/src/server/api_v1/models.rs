@@ -119,21 +119,16 @@ pub async fn switch_model(
     State(state): State<AppState>,
     AppJson(req): AppJson<SwitchModelRequest>,
 ) -> ApiResult<Json<ModelInfo>> {
-    let provider = state.plugins.adapter_model(&req.name);
-    let loaded = req.name == state.engine.current_model()
-        && provider.as_ref().map(|m| &m.plugin) == state.engine.current_plugin().as_ref();
+    let adapted = state.plugins.adapted(&req.name);
+    let provider = adapted.as_ref().map(|(_, a)| a.hooks.adapter().to_owned());
+    let loaded =
+        req.name == state.engine.current_model() && provider == state.engine.current_plugin();
     // The same name from another source (an adapter enabled or disabled since) loads again.
     if !loaded {
         // Missing weights are fetched first (progress as `model_download` Socket.IO events);
         // the engine keeps serving inpaints meanwhile and only stops for the load itself.
         let ctx = WeightsContext::from_config(&state.config);
-        let source = match provider {
-            Some(model) => {
-                let adapter = state.plugins.adapter_for(&model);
-                crate::models::prepare_adapted(&model.model, adapter, &ctx, state.events()).await?
-            }
-            None => crate::models::prepare(&req.name, &ctx, state.events()).await?,
-        };
+        let source = crate::models::prepare(&req.name, adapted, &ctx, state.events()).await?;
         state.engine.switch_to(source).await?;
     }
     Ok(Json(current_info(&state)))
