@@ -49,7 +49,7 @@ async fn server_config_model_and_samplers_have_iopaints_shape() {
     // Ready or downloadable models are listed (LaMa's weights are fetched on first use).
     let infos = cfg["modelInfos"].as_array().unwrap();
     let names: Vec<&str> = infos.iter().map(|m| m["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lama", "anime-lama", "cv2"]);
+    assert_eq!(names, ["lama", "anime-lama", "cv2", "migan"]);
     assert!(infos.iter().all(|m| m["model_type"] == "inpaint"));
     assert_eq!(cfg["removeBGModels"].as_array().unwrap().len(), 15);
     assert_eq!(cfg["samplers"].as_array().unwrap().len(), 19);
@@ -374,11 +374,8 @@ async fn model_switching() {
     .await;
     assert_eq!(status, 404, "{body}");
     // A catalogue model this build cannot run.
-    let (status, body) = error_of(
-        s.post_json("/api/v1/model", &json!({"name": "migan"}))
-            .await,
-    )
-    .await;
+    let (status, body) =
+        error_of(s.post_json("/api/v1/model", &json!({"name": "mat"})).await).await;
     assert_eq!(status, 422, "{body}");
     let model: Value = s
         .client

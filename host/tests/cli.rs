@@ -34,8 +34,10 @@ fn version_and_list() {
         .find(|l| l.starts_with("cv2"))
         .expect("cv2 listed");
     assert!(cv2.contains("ready"), "{cv2}");
+    let mat = text.lines().find(|l| l.starts_with("mat")).unwrap();
+    assert!(mat.contains("unsupported"), "{mat}");
     let migan = text.lines().find(|l| l.starts_with("migan")).unwrap();
-    assert!(migan.contains("unsupported"), "{migan}");
+    assert!(migan.contains("needs_download"), "{migan}");
     assert!(text.lines().any(|l| l.starts_with("lama")));
 
     // A weights file in IOPaint's layout is seen as present.

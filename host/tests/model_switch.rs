@@ -76,12 +76,13 @@ async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() 
     // Before: lama and anime-lama are listed as needing a download, unsupported models are not.
     let infos = model_infos(&s).await;
     let names: Vec<&str> = infos.iter().map(|m| m["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["lama", "anime-lama", "cv2"]);
+    assert_eq!(names, ["lama", "anime-lama", "cv2", "migan"]);
     assert_eq!(infos[0]["mend_state"], "needs_download");
     assert_eq!(infos[0]["mend_download_bytes"], 205_000_000);
     assert_eq!(infos[1]["mend_state"], "needs_download");
     assert_eq!(infos[2]["mend_state"], "ready");
     assert!(infos[2].get("mend_download_bytes").is_none());
+    assert_eq!(infos[3]["mend_state"], "needs_download");
     assert_eq!(infos[0]["model_type"], "inpaint", "IOPaint's fields stay");
 
     let (socket, mut events) = socket_events(&s.url).await;
@@ -197,13 +198,11 @@ async fn switching_to_a_missing_model_downloads_it_with_progress_and_loads_it() 
 async fn unsupported_and_offline_switches_fail_with_clear_json() {
     let s = TestServer::start_with(|c| c.local_files_only = true).await;
     // No runtime in this build: refused before any download.
-    let res = s
-        .post_json("/api/v1/model", &json!({"name": "migan"}))
-        .await;
+    let res = s.post_json("/api/v1/model", &json!({"name": "mat"})).await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "ModelUnavailable");
-    assert!(body["errors"].as_str().unwrap().contains("migan"));
+    assert!(body["errors"].as_str().unwrap().contains("mat"));
 
     // Supported (built in) but weights missing and --local-files-only.
     let res = s.post_json("/api/v1/model", &json!({"name": "lama"})).await;

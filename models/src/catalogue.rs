@@ -262,7 +262,7 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
     CatalogueEntry {
         name: "migan",
         kind: ModelKind::Inpaint,
-        implemented: false,
+        implemented: true,
         files: &[file!(
             "MIGAN",
             "https://github.com/Sanster/models/releases/download/migan/migan_traced.pt",
@@ -272,7 +272,7 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         pad_mod: 512,
         min_size: Some(512),
         pad_to_square: true,
-        description: "MI-GAN: fast mobile inpainting (not supported yet)",
+        description: "MI-GAN: fast mobile inpainting GAN (512², runs on each mask region)",
     },
     CatalogueEntry {
         name: "realesr-general-x4v3",

@@ -119,6 +119,77 @@ fn run_crop<M: InpaintModel + ?Sized>(
     Ok(out)
 }
 
+/// The context margin of [`run_fixed_side`] (upstream overwrites the request's crop margin
+/// with it).
+pub const FIXED_SIDE_CROP_MARGIN: u32 = 128;
+
+/// The strategy of models that run at one fixed square size (IOPaint's fcf/migan `__call__`,
+/// spec 7.4); the request's `hd_strategy` fields are ignored.
+///
+/// An image of exactly `side × side` goes through [`pad_forward`] whole. Otherwise each outer
+/// mask region's [`crop_box`] with a [`FIXED_SIDE_CROP_MARGIN`] margin is cut from the
+/// original, downscaled (bicubic) so its longer side is at most `side` ([`resized_size`]),
+/// its mask re-binarised, run through [`pad_forward`] (which pads to `side` square), scaled
+/// back to the crop's size, restored outside the crop's mask and pasted into a copy of the
+/// original in box order. No mask region → the original, without running the model. The
+/// mask is binarised with `> 127` first; resampling and re-binarisation deviate from upstream
+/// as for Resize (module docs).
+pub fn run_fixed_side<M: InpaintModel + ?Sized>(
+    model: &mut M,
+    image: &RgbImage,
+    mask: &GrayImage,
+    side: u32,
+    config: &InpaintConfig,
+    progress: &dyn Progress,
+) -> Result<RgbImage> {
+    check_sizes(image, mask)?;
+    let (w, h) = image.dimensions();
+    if w == 0 || h == 0 {
+        return Ok(image.clone());
+    }
+    let mask = binary_mask(mask);
+    if (w, h) == (side, side) {
+        return pad_forward(model, image, &mask, config, progress);
+    }
+    let rects = crop_rects(&mask, FIXED_SIDE_CROP_MARGIN);
+    let mut out = image.clone();
+    let n = rects.len();
+    for (i, r) in rects.iter().enumerate() {
+        let (cw, ch) = (r.width(), r.height());
+        let crop_img = imageops::crop_imm(image, r.x1, r.y1, cw, ch).to_image();
+        let crop_mask = imageops::crop_imm(&*mask, r.x1, r.y1, cw, ch).to_image();
+        let (nw, nh) = resized_size(cw, ch, side);
+        let sub = ScaledProgress {
+            inner: progress,
+            offset: i as f32 / n as f32,
+            scale: 1.0 / n as f32,
+        };
+        let mut result = if (nw, nh) == (cw, ch) {
+            pad_forward(model, &crop_img, &crop_mask, config, &sub)?
+        } else {
+            let small_img = imageops::resize(&crop_img, nw, nh, RESAMPLE);
+            let mut small_mask = imageops::resize(&crop_mask, nw, nh, RESAMPLE);
+            binarize(&mut small_mask, INPAINT_THRESHOLD);
+            let small = pad_forward(model, &small_img, &small_mask, config, &sub)?;
+            imageops::resize(&small, cw, ch, RESAMPLE)
+        };
+        for ((o, orig), m) in result
+            .pixels_mut()
+            .zip(crop_img.pixels())
+            .zip(crop_mask.pixels())
+        {
+            if m.0[0] == 0 {
+                *o = *orig;
+            }
+        }
+        imageops::replace(&mut out, &result, i64::from(r.x1), i64::from(r.y1));
+        if !progress.report((i + 1) as f32 / n as f32) {
+            return Err(Error::Cancelled);
+        }
+    }
+    Ok(out)
+}
+
 /// Resize strategy body (sizes checked, mask binary, limit exceeded).
 fn run_resize<M: InpaintModel + ?Sized>(
     model: &mut M,

@@ -7,6 +7,8 @@
 //! - [`model`]: the [`InpaintModel`] trait every erase model implements, and the per-request
 //!   [`InpaintConfig`] (IOPaint's request fields that erase models read).
 //! - [`lama`]: LaMa / anime-LaMa (Fourier-convolution inpainting) on burn.
+//! - [`migan`]: MI-GAN (mobile inpainting GAN, fixed 512² resolution), natively on the CPU
+//!   and on burn elsewhere, with IOPaint's crop-and-resize strategy.
 //! - [`srvgg`]: Real-ESRGAN's compact ×4 upscaler (`realesr-general-x4v3`) on burn, which
 //!   plugins run through the host's `inference`.
 //! - [`isnet`]: IS-Net (RMBG-1.4's background-removal network) on burn, which the
@@ -22,16 +24,19 @@
 //! - [`tensor_map`]: named host tensors (state dicts) and safetensors reading/writing.
 //! - [`weights`]: weight files (TorchScript archives, safetensors) → [`tensor_map::TensorMap`],
 //!   the safetensors cache of converted archives, md5 checks.
+//! - `gemm`: faer matrix products for the native CPU paths (LaMa, MI-GAN).
 //! - [`error`]: the crate's error type.
 
 pub mod catalogue;
 pub mod cv2;
 pub mod device;
 pub mod error;
+mod gemm;
 pub mod hd_strategy;
 pub mod isnet;
 pub mod lama;
 pub mod mask;
+pub mod migan;
 pub mod model;
 pub mod model_files;
 pub mod srvgg;

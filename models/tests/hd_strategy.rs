@@ -619,3 +619,94 @@ fn adjust_mask_timing() {
         }
     }
 }
+
+/// A model at one fixed side (MI-GAN's shape): pad_mod = min_size = side, square.
+fn fixed_side_model(side: u32) -> FillModel {
+    FillModel {
+        pad_mod: side,
+        min_size: Some(side),
+        square: true,
+        ..FillModel::default()
+    }
+}
+
+#[test]
+fn fixed_side_crops_with_margin_128_resizes_and_ignores_the_request_strategy() {
+    // 1000×800, box 400..500 × 300..350 → the 128-margin crop 272..628 × 172..478 (356×306),
+    // which fits 512: run as is, padded to 512², whatever the request's strategy or margin.
+    let img = pattern(1000, 800);
+    let mask = mask_with(1000, 800, &[(400, 300, 500, 350)]);
+    for strategy in [HdStrategy::Original, HdStrategy::Resize, HdStrategy::Crop] {
+        let mut m = fixed_side_model(512);
+        let cfg = InpaintConfig {
+            hd_strategy_crop_margin: 7,
+            ..config(strategy)
+        };
+        let out = hd_strategy::run_fixed_side(&mut m, &img, &mask, 512, &cfg, &NoProgress).unwrap();
+        assert_eq!(m.sizes(), [(512, 512)], "{strategy:?}");
+        // The padded input starts with exactly that crop.
+        let seen = image::imageops::crop_imm(&m.calls[0].0, 0, 0, 356, 306).to_image();
+        assert_eq!(
+            seen,
+            image::imageops::crop_imm(&img, 272, 172, 356, 306).to_image()
+        );
+        assert_filled_exactly(&out, &img, &mask);
+    }
+}
+
+#[test]
+fn fixed_side_downscales_large_crops_and_restores_the_unmasked_area() {
+    // A 900×700 box: its crop is the whole 1200×1000 image → resized to 512×427, padded to
+    // 512², scaled back; outside the mask every pixel is the original's.
+    let img = pattern(1200, 1000);
+    let mask = mask_with(1200, 1000, &[(150, 150, 1050, 850)]);
+    let mut m = fixed_side_model(512);
+    let out = hd_strategy::run_fixed_side(
+        &mut m,
+        &img,
+        &mask,
+        512,
+        &InpaintConfig::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(m.sizes(), [(512, 512)]);
+    // The model's mask is binary and covers the scaled box (150/1200·512 = 64 … 448).
+    let seen_mask = &m.calls[0].1;
+    assert!(seen_mask.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
+    assert_eq!(seen_mask.get_pixel(256, 200).0[0], 255);
+    assert_eq!(seen_mask.get_pixel(20, 20).0[0], 0);
+    for ((o, i), mk) in out.pixels().zip(img.pixels()).zip(mask.pixels()) {
+        if mk.0[0] == 0 {
+            assert_eq!(o, i);
+        }
+    }
+    // Deep inside the box the fill came back (bicubic of a flat FILL area is FILL).
+    assert_eq!(*out.get_pixel(600, 500), FILL);
+}
+
+#[test]
+fn fixed_side_runs_an_exact_size_image_whole_and_skips_empty_masks() {
+    let img = pattern(512, 512);
+    let mask = mask_with(512, 512, &[(10, 10, 20, 20)]);
+    let mut m = fixed_side_model(512);
+    let cfg = InpaintConfig::default();
+    let out = hd_strategy::run_fixed_side(&mut m, &img, &mask, 512, &cfg, &NoProgress).unwrap();
+    assert_eq!(m.sizes(), [(512, 512)]);
+    assert_eq!(m.calls[0].0, img);
+    assert_filled_exactly(&out, &img, &mask);
+
+    let img = pattern(700, 300);
+    let mut m = fixed_side_model(512);
+    let out = hd_strategy::run_fixed_side(
+        &mut m,
+        &img,
+        &GrayImage::new(700, 300),
+        512,
+        &cfg,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(m.calls.is_empty());
+    assert_eq!(out, img);
+}

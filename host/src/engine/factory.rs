@@ -4,8 +4,8 @@
 //! [`WeightsLoader`]: the weight files (already on disk, see [`crate::models::ensure`]) are read
 //! into state dicts with [`mend_models::weights::load_state_dict`] (TorchScript archives are
 //! converted once and cached as safetensors) and handed to the loader with the resolved compute
-//! device: `lama`/`anime-lama` are built in, and [`register_loader`] adds loaders at run time
-//! (tests). A model that a model-adapter plugin provides names one of these loaders as its
+//! device: `lama`/`anime-lama` and `migan` are built in, and [`register_loader`] adds loaders
+//! at run time (tests). A model that a model-adapter plugin provides names one of these loaders as its
 //! architecture and is wrapped in the adapter's processing ([`super::adapted`]).
 
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use mend_models::catalogue::{self, CatalogueEntry, ModelKind};
 use mend_models::cv2::Cv2Model;
 use mend_models::device::ComputeDevice;
 use mend_models::lama::Lama;
+use mend_models::migan::Migan;
 use mend_models::tensor_map::TensorMap;
 
 use super::adapted::{AdaptedModel, Adapter};
@@ -62,9 +63,12 @@ impl ModelSource {
 /// network needs (an adapter's `pad-mod` must be a multiple of it).
 pub const ARCHITECTURES: &[(&str, u32)] = &[("lama", 8)];
 
-/// Loaders compiled into this build: LaMa and its anime fine-tune (same architecture).
-const BUILTIN_LOADERS: &[(&str, WeightsLoader)] =
-    &[("lama", lama_loader), ("anime-lama", lama_loader)];
+/// Loaders compiled into this build: LaMa and its anime fine-tune (same architecture), MI-GAN.
+const BUILTIN_LOADERS: &[(&str, WeightsLoader)] = &[
+    ("lama", lama_loader),
+    ("anime-lama", lama_loader),
+    ("migan", migan_loader),
+];
 
 /// Builds LaMa from the first state dict on `device` (architecture read off the shapes: the
 /// released big-lama, or a small generator in tests), named after the catalogue entry.
@@ -78,6 +82,19 @@ fn lama_loader(
     })?;
     let lama = Lama::from_state_dict(&map, device.device())?.with_name(entry.name);
     Ok(Box::new(lama))
+}
+
+/// Builds MI-GAN from the first state dict on `device` (resolution and widths read off the
+/// shapes: the released 512² generator, or a small one in tests).
+fn migan_loader(
+    entry: &CatalogueEntry,
+    maps: Vec<TensorMap>,
+    device: &ComputeDevice,
+) -> mend_models::Result<Box<dyn InpaintModel>> {
+    let map = maps.into_iter().next().ok_or_else(|| {
+        mend_models::Error::InvalidWeights(format!("{}: no weights file given", entry.name))
+    })?;
+    Ok(Box::new(Migan::from_state_dict(&map, device.device())?))
 }
 
 fn builtin_loader(name: &str) -> Option<WeightsLoader> {
@@ -235,10 +252,7 @@ mod tests {
             create("cv2").map(|m| m.name().to_owned()).ok().as_deref(),
             Some("cv2")
         );
-        assert!(matches!(
-            create("migan"),
-            Err(Error::ModelUnavailable { .. })
-        ));
+        assert!(matches!(create("mat"), Err(Error::ModelUnavailable { .. })));
         assert!(matches!(create("nope"), Err(Error::UnknownModel(_))));
         assert!(register_loader("cv2", |_, _, _| Err(mend_models::Error::Cancelled)).is_err());
     }

@@ -14,92 +14,18 @@
 //! F(2×2, 3×3)'s (still ~1e-6 relative, see the tests), and over the whole network it stays at
 //! the level of re-associated f32 sums (`tests/lama_parity.rs`).
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::Par;
 use rayon::prelude::*;
 
 use std::sync::Arc;
 
 use super::ffc::HostFfc;
 use super::weights::HostConv;
+pub(super) use crate::gemm::{View, all_threads, gemm};
 use crate::{Error, Result};
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
-
-/// A row-major matrix view: `rows × cols` with a row stride, starting at `data[0]`.
-#[derive(Clone, Copy)]
-pub(super) struct View<'a> {
-    data: &'a [f32],
-    rows: usize,
-    cols: usize,
-    stride: usize,
-}
-
-impl<'a> View<'a> {
-    pub(super) fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self::strided(data, rows, cols, cols)
-    }
-
-    pub(super) fn strided(data: &'a [f32], rows: usize, cols: usize, stride: usize) -> Self {
-        Self {
-            data,
-            rows,
-            cols,
-            stride,
-        }
-    }
-
-    fn faer(self) -> MatRef<'a, f32> {
-        MatRef::from_row_major_slice_with_stride(self.data, self.rows, self.cols, self.stride)
-    }
-}
-
-/// `dst = a · b` (or `dst += a · b` with `add`), `dst` row-major with row stride `stride`.
-pub(super) fn gemm(dst: &mut [f32], stride: usize, a: View<'_>, b: View<'_>, add: bool, par: Par) {
-    debug_assert_eq!(a.cols, b.rows);
-    if a.rows == 0 || b.cols == 0 {
-        return;
-    }
-    // Row-major `rows × cols` with a row stride is the transpose of a column-major
-    // `cols × rows` with that column stride. (faer 0.24's
-    // `MatMut::from_row_major_slice_with_stride_mut` swaps the strides: not used.)
-    let d = MatMut::from_column_major_slice_with_stride_mut(dst, b.cols, a.rows, stride)
-        .transpose_mut();
-    let accum = if add { Accum::Add } else { Accum::Replace };
-    matmul(d, accum, a.faer(), b.faer(), 1.0f32, par);
-    match par {
-        Par::Seq => clear_upper_state(),
-        _ => {
-            rayon::broadcast(|_| clear_upper_state());
-        }
-    }
-}
-
-/// Runs a `vzeroupper` (on x86; nothing elsewhere) on this thread and, after a parallel GEMM,
-/// on every pool thread.
-///
-/// faer's AVX-512 micro-kernels return with the upper halves of the vector registers dirty.
-/// Until a `vzeroupper`, every legacy-SSE instruction — all of this crate's code, built for
-/// baseline x86-64, and libm — runs many times slower (measured: 40× for a sigmoid loop, 2×
-/// for a vectorised add). LLVM ends every function built with AVX enabled with a
-/// `vzeroupper`, so a tiny one dispatched through pulp does it, safely.
-fn clear_upper_state() {
-    struct Clear;
-    impl pulp::WithSimd for Clear {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, simd: S) {
-            std::hint::black_box(simd.splat_f32s(0.0));
-        }
-    }
-    pulp::Arch::new().dispatch(Clear);
-}
-
-/// All threads of the current rayon pool (`RAYON_NUM_THREADS`).
-pub(super) fn all_threads() -> Par {
-    Par::rayon(0)
-}
 
 /// `rows` rows of `n` values: adds `bias[row]` and applies ReLU where asked, in parallel.
 fn bias_act(x: &mut [f32], n: usize, bias: Option<&[f32]>, relu: bool) {
