@@ -321,6 +321,12 @@ await test('model switch: states render, switching answers visibly', async () =>
   // The weights come from the local server (see server.mjs): download, load, switch for real.
   await page.locator('[data-model=lama]', { hasText: 'in use' }).waitFor({ timeout: 60000 });
   console.log(`     switch to lama → ${(await page.locator('[data-model=lama]').innerText()).replace(/\s+/g, ' ')}`);
+  // MI-GAN (a small traced one from the same server): its own strategy replaces the HD settings.
+  assert((await page.getByText('High-resolution strategy', { exact: true }).count()) === 1, 'HD strategy not shown for lama');
+  await page.locator('[data-model=migan]').click();
+  await page.locator('[data-model=migan]', { hasText: 'in use' }).waitFor({ timeout: 60000 });
+  await page.getByText('MI-GAN works at 512×512').waitFor();
+  assert((await page.getByText('High-resolution strategy', { exact: true }).count()) === 0, 'HD strategy shown for migan');
   await page.unroute(`${BASE}/api/v1/server-config`);
   await page.locator('[data-model=cv2]').click();
   await page.locator('[data-model=cv2]', { hasText: 'in use' }).waitFor();

@@ -3,8 +3,9 @@
 // manager, and an empty temporary model dir whose `lama` weights come from a local HTTP server
 // (a small torch-traced LaMa, `models/tests/fixtures/torchscript/small-lama.pt`) through
 // IOPaint's `LAMA_MODEL_URL` / `LAMA_MODEL_MD5` overrides, and whose Real-ESRGAN weights are a
-// small SRVGGNetCompact (`models/tests/fixtures/srvgg/tiny-srvgg.pth`) from the same server:
-// never the internet.
+// small SRVGGNetCompact (`models/tests/fixtures/srvgg/tiny-srvgg.pth`) and its MI-GAN a small
+// traced one (`models/tests/fixtures/migan/tiny-migan.pt`) from the same server: never the
+// internet.
 // Returns { url, stop, dirs }.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -30,8 +31,9 @@ export async function startMend({ bin, pluginsDist, webDir, log, provider }) {
   }
   const weights = fs.readFileSync(new URL('../../models/tests/fixtures/torchscript/small-lama.pt', import.meta.url));
   const esrgan = fs.readFileSync(new URL('../../models/tests/fixtures/srvgg/tiny-srvgg.pth', import.meta.url));
+  const migan = fs.readFileSync(new URL('../../models/tests/fixtures/migan/tiny-migan.pt', import.meta.url));
   const weightsServer = http.createServer((req, res) => {
-    const body = req.url?.endsWith('/realesr-general-x4v3.pth') ? esrgan : weights;
+    const body = req.url?.endsWith('/realesr-general-x4v3.pth') ? esrgan : req.url?.endsWith('/migan_traced.pt') ? migan : weights;
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
     res.end(body);
   });
@@ -43,6 +45,8 @@ export async function startMend({ bin, pluginsDist, webDir, log, provider }) {
     LAMA_MODEL_MD5: md5(weights),
     REALESR_GENERAL_X4V3_MODEL_URL: `${weightsUrl}/realesr-general-x4v3.pth`,
     REALESR_GENERAL_X4V3_MODEL_MD5: md5(esrgan),
+    MIGAN_MODEL_URL: `${weightsUrl}/migan_traced.pt`,
+    MIGAN_MODEL_MD5: md5(migan),
   };
   const args = ['start', '--host', '127.0.0.1', '--port', '0', '--model', 'cv2', '--device', 'cpu',
     '--data-dir', dirs.data, '--plugins-dir', dirs.plugins, '--input', dirs.input, '--output-dir', dirs.output,

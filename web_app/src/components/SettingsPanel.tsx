@@ -35,23 +35,30 @@ export function SettingsPanel() {
           <NumberField label="Radius" value={s.cv2Radius} min={1} max={20} onChange={(v) => s.set({ cv2Radius: v })} hint="Neighbourhood considered around each pixel." />
         </Section>
       )}
-      {model !== null && model !== 'cv2' && (
+      {model === 'migan' && (
+        <Section title="migan options">
+          <p className="hint">MI-GAN works at 512×512: each masked region is cropped with a 128 px margin and scaled to fit, so the high-resolution strategy does not apply.</p>
+        </Section>
+      )}
+      {model !== null && model !== 'cv2' && model !== 'migan' && (
         <Section title={`${model} options`}>
           <p className="hint">{model} uses the high-resolution strategy below; it works best on masks under 512 px.</p>
         </Section>
       )}
-      <Section title="High-resolution strategy">
-        <SelectField label="Strategy" value={s.hdStrategy} options={HD} onChange={(v) => s.set({ hdStrategy: v })} />
-        {s.hdStrategy === 'Crop' && (
-          <>
-            <NumberField label="Crop trigger size" value={s.cropTrigger} min={256} max={4096} step={32} onChange={(v) => s.set({ cropTrigger: v })} hint="Images larger than this are cropped around each mask box." />
-            <NumberField label="Crop margin" value={s.cropMargin} min={0} max={512} step={8} onChange={(v) => s.set({ cropMargin: v })} />
-          </>
-        )}
-        {s.hdStrategy === 'Resize' && (
-          <NumberField label="Resize limit" value={s.resizeLimit} min={256} max={4096} step={32} onChange={(v) => s.set({ resizeLimit: v })} />
-        )}
-      </Section>
+      {model !== 'migan' && (
+        <Section title="High-resolution strategy">
+          <SelectField label="Strategy" value={s.hdStrategy} options={HD} onChange={(v) => s.set({ hdStrategy: v })} />
+          {s.hdStrategy === 'Crop' && (
+            <>
+              <NumberField label="Crop trigger size" value={s.cropTrigger} min={256} max={4096} step={32} onChange={(v) => s.set({ cropTrigger: v })} hint="Images larger than this are cropped around each mask box." />
+              <NumberField label="Crop margin" value={s.cropMargin} min={0} max={512} step={8} onChange={(v) => s.set({ cropMargin: v })} />
+            </>
+          )}
+          {s.hdStrategy === 'Resize' && (
+            <NumberField label="Resize limit" value={s.resizeLimit} min={256} max={4096} step={32} onChange={(v) => s.set({ resizeLimit: v })} />
+          )}
+        </Section>
+      )}
       <Section title="Mask tools">
         <NumberField label="Kernel size" value={s.kernelSize} min={1} max={100} onChange={(v) => s.set({ kernelSize: v })} />
         <div className="row wrap">
