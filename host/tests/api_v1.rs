@@ -51,6 +51,14 @@ async fn server_config_model_and_samplers_have_iopaints_shape() {
     let names: Vec<&str> = infos.iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["lama", "anime-lama", "cv2", "migan"]);
     assert!(infos.iter().all(|m| m["model_type"] == "inpaint"));
+    // The rest of IOPaint's erase models are reported honestly, outside `modelInfos`.
+    let unsupported = cfg["mendUnsupportedModels"].as_array().unwrap();
+    let names: Vec<&str> = unsupported
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ldm", "zits", "mat", "fcf", "manga"]);
+    assert!(unsupported.iter().all(|m| m["mend_state"] == "unsupported"));
     assert_eq!(cfg["removeBGModels"].as_array().unwrap().len(), 15);
     assert_eq!(cfg["samplers"].as_array().unwrap().len(), 19);
     assert_eq!(cfg["enableFileManager"], false);

@@ -316,6 +316,9 @@ await test('model switch: states render, switching answers visibly', async () =>
   await page.reload();
   await page.locator('[data-model=lama]').waitFor();
   assert((await page.locator('[data-model=sd-future]').isDisabled()), 'unsupported model is selectable');
+  // IOPaint's models this build cannot run come from server-config's `mendUnsupportedModels`.
+  assert((await page.locator('[data-model=mat]').isDisabled()), 'mat (unsupported) is selectable');
+  assert((await page.locator('[data-model=mat]').innerText()).includes('not supported yet'), 'mat badge');
   assert((await page.locator('[data-model=cv2]').innerText()).includes('in use'), 'cv2 not marked in use');
   await page.locator('[data-model=lama]').click();
   // The weights come from the local server (see server.mjs): download, load, switch for real.

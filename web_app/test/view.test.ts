@@ -37,6 +37,7 @@ describe('model badges', () => {
     // What server-config actually sends.
     expect(modelBadge({ ...base, mend_state: 'needs_download', mend_download_bytes: 205_000_000 }, 'cv2').text).toBe('download 205 MB');
     expect(modelBadge({ ...base, mend_state: 'ready' }, 'cv2').text).toBe('ready');
+    expect(modelBadge({ ...base, mend_state: 'unsupported' }, 'cv2')).toEqual({ text: 'not supported yet', kind: 'off' });
     expect(modelBadge({ ...base, state: 'warming_up' }, 'cv2').text).toBe('warming up');
   });
 });

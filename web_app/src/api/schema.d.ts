@@ -3143,7 +3143,10 @@ export interface components {
              */
             scale?: number;
         };
-        /** @description IOPaint's `ServerConfigResponse`, plus mend's own fields (`mendVersion`, `device`, limits). */
+        /**
+         * @description IOPaint's `ServerConfigResponse`, plus mend's own fields (`mendVersion`, `device`, limits,
+         *     `mendUnsupportedModels`).
+         */
         ServerConfig: {
             /** @description Current ControlNet id. */
             controlnetMethod?: string | null;
@@ -3175,6 +3178,11 @@ export interface components {
              * @description Maximum image size in pixels.
              */
             maxPixels: number;
+            /**
+             * @description mend: IOPaint's erase models this build cannot run yet (`mend_state: "unsupported"`),
+             *     kept out of `modelInfos` so IOPaint's UI never offers them.
+             */
+            mendUnsupportedModels: components["schemas"]["ModelInfo"][];
             /** @description mend's version. */
             mendVersion: string;
             /** @description Models that can be selected. */

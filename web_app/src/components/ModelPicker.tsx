@@ -27,7 +27,7 @@ export function modelBadge(m: ModelInfo, current: string | null): { text: string
     case 'downloading':
       return { text: 'downloading', kind: 'warn' };
     case 'unsupported':
-      return { text: 'unsupported', kind: 'off' };
+      return { text: 'not supported yet', kind: 'off' };
     default:
       return { text: String(m.state).replace(/_/g, ' '), kind: 'warn' };
   }
@@ -38,7 +38,8 @@ export function ModelPicker() {
   const current = useServer((s) => s.model);
   const downloads = useServer((s) => s.downloads);
   const [switching, setSwitching] = useState<string | null>(null);
-  const models = config?.modelInfos ?? [];
+  // IOPaint's erase models this build cannot run are listed too, disabled.
+  const models: ModelInfo[] = [...(config?.modelInfos ?? []), ...(config?.mendUnsupportedModels ?? [])];
 
   const choose = async (m: ModelInfo): Promise<void> => {
     if (m.name === current || switching) return;
@@ -60,7 +61,7 @@ export function ModelPicker() {
       {models.map((m) => {
         const badge = modelBadge(m, current);
         const dl = downloads[m.name];
-        const disabled = m.state === 'unsupported' || config.disableModelSwitch;
+        const disabled = (m.state ?? m.mend_state) === 'unsupported' || config.disableModelSwitch;
         return (
           <li key={m.name}>
             <button
@@ -69,7 +70,7 @@ export function ModelPicker() {
               aria-pressed={m.name === current}
               disabled={disabled || switching !== null}
               onClick={() => void choose(m)}
-              title={m.reason ?? (m.mend_plugin ? `${m.name}, provided by the ${m.mend_plugin} plugin` : m.name)}
+              title={m.reason ?? ((m.state ?? m.mend_state) === 'unsupported' ? `${m.name}: this build of mend cannot run it yet` : m.mend_plugin ? `${m.name}, provided by the ${m.mend_plugin} plugin` : m.name)}
               data-model={m.name}
             >
               <span className="name">{m.name}</span>

@@ -68,14 +68,28 @@ pub fn available_models(ctx: &WeightsContext, plugins: &Plugins) -> Vec<ModelInf
     infos
 }
 
+/// The catalogue's erase models this build cannot run (yet), with `mend_state: "unsupported"`.
+pub fn unsupported_models(ctx: &WeightsContext) -> Vec<ModelInfo> {
+    crate::models::model_statuses(ctx)
+        .into_iter()
+        .filter(|s| s.state == ModelState::Unsupported && s.kind == ModelKind::Inpaint)
+        .map(|s| {
+            let mut info = ModelInfo::erase_model(s.name);
+            info.mend_state = Some(s.state.as_str().to_owned());
+            info
+        })
+        .collect()
+}
+
 /// The server's configuration, as IOPaint's UI reads it on page load.
 #[utoipa::path(get, path = "/api/v1/server-config", tag = "iopaint",
     responses((status = 200, body = ServerConfig)))]
 pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> {
     let cfg = &state.config;
+    let ctx = WeightsContext::from_config(cfg);
     Json(ServerConfig {
         plugins: super::plugins::enabled_plugins(&state),
-        model_infos: available_models(&WeightsContext::from_config(cfg), &state.plugins),
+        model_infos: available_models(&ctx, &state.plugins),
         remove_bg_model: "briaai/RMBG-1.4".to_owned(),
         remove_bg_models: owned(REMOVE_BG_MODELS),
         realesrgan_model: "realesr-general-x4v3".to_owned(),
@@ -94,6 +108,7 @@ pub async fn server_config(State(state): State<AppState>) -> Json<ServerConfig> 
         device_detail: state.engine.device().describe(),
         max_pixels: cfg.max_pixels,
         max_body_bytes: cfg.max_body_bytes,
+        mend_unsupported_models: unsupported_models(&ctx),
     })
 }
 

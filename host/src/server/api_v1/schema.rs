@@ -305,7 +305,8 @@ pub struct PluginInfo {
     pub mend_params: Vec<serde_json::Value>,
 }
 
-/// IOPaint's `ServerConfigResponse`, plus mend's own fields (`mendVersion`, `device`, limits).
+/// IOPaint's `ServerConfigResponse`, plus mend's own fields (`mendVersion`, `device`, limits,
+/// `mendUnsupportedModels`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerConfig {
@@ -352,6 +353,9 @@ pub struct ServerConfig {
     pub max_pixels: u64,
     /// Maximum request body in bytes.
     pub max_body_bytes: usize,
+    /// mend: IOPaint's erase models this build cannot run yet (`mend_state: "unsupported"`),
+    /// kept out of `modelInfos` so IOPaint's UI never offers them.
+    pub mend_unsupported_models: Vec<ModelInfo>,
 }
 
 /// Body of `POST /api/v1/model`.
