@@ -15,6 +15,40 @@ pub(crate) struct NativeMigan {
     weights: MiganWeights,
 }
 
+/// Recycled buffers of one forward: allocating (and page-faulting) tens of MiB per layer
+/// costs more than the arithmetic. A taken buffer's contents are unspecified; every user
+/// writes all of it before reading.
+#[derive(Default)]
+struct Pool {
+    free: Vec<Vec<f32>>,
+}
+
+impl Pool {
+    /// A buffer of `n` values: the smallest free one that fits, or a new one.
+    fn take(&mut self, n: usize) -> Vec<f32> {
+        let best = self
+            .free
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= n)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        match best {
+            Some(i) => {
+                let mut v = self.free.swap_remove(i);
+                v.resize(n, 0.0);
+                v.truncate(n);
+                v
+            }
+            None => vec![0f32; n],
+        }
+    }
+
+    fn give(&mut self, v: Vec<f32>) {
+        self.free.push(v);
+    }
+}
+
 /// A feature map: `channels` planes of `side × side`.
 struct Map {
     data: Vec<f32>,
@@ -49,12 +83,13 @@ impl NativeMigan {
             keep_going_or_cancel(keep_going(*done, total))
         };
 
+        let mut pool = Pool::default();
         let mut skips = Vec::with_capacity(w.encoder.len());
         let mut h: Option<Map> = None;
         for block in &w.encoder {
             let x = match (&block.fromrgb, h.take()) {
                 (Some(p), _) => {
-                    let mut y = pointwise(p, input, r);
+                    let mut y = pointwise(p, input, r, &mut pool);
                     y.par_iter_mut().for_each(|v| *v = activation(*v));
                     Map {
                         data: y,
@@ -67,8 +102,9 @@ impl NativeMigan {
                     return Err(Error::Backend("MI-GAN encoder has no input layer".into()));
                 }
             };
-            let feat = separable(&block.conv1, &x);
-            h = Some(separable(&block.conv2, &feat));
+            let feat = separable(&block.conv1, &x, &mut pool);
+            pool.give(x.data);
+            h = Some(separable(&block.conv2, &feat, &mut pool));
             skips.push(feat);
             step(&mut done)?;
         }
@@ -76,18 +112,23 @@ impl NativeMigan {
 
         let mut img: Option<Map> = None;
         for block in &w.synthesis {
-            let mut x = separable(&block.conv1, &h);
+            let mut x = separable(&block.conv1, &h, &mut pool);
             let skip = skips
                 .pop()
                 .filter(|s| s.channels == x.channels && s.side == x.side)
                 .ok_or_else(|| Error::Backend("MI-GAN skip features do not line up".into()))?;
             add_into(&mut x.data, &skip.data);
-            h = separable(&block.conv2, &x);
-            let rgb = pointwise(&block.torgb, &h.data, h.side);
+            pool.give(skip.data);
+            let next = separable(&block.conv2, &x, &mut pool);
+            pool.give(std::mem::replace(&mut h, next).data);
+            pool.give(x.data);
+            let rgb = pointwise(&block.torgb, &h.data, h.side, &mut pool);
             img = Some(match (img.take(), &block.upsample) {
                 (Some(prev), Some(filters)) => {
-                    let mut up = upsample(&prev.data, prev.channels, prev.side, filters);
+                    let mut up = upsample(&prev.data, prev.channels, prev.side, filters, &mut pool);
+                    pool.give(prev.data);
                     add_into(&mut up, &rgb);
+                    pool.give(rgb);
                     Map {
                         data: up,
                         channels: 3,
@@ -116,9 +157,9 @@ fn add_into(dst: &mut [f32], src: &[f32]) {
 }
 
 /// A 1×1 convolution with bias over `side × side` planes.
-fn pointwise(p: &Pointwise, x: &[f32], side: usize) -> Vec<f32> {
+fn pointwise(p: &Pointwise, x: &[f32], side: usize, pool: &mut Pool) -> Vec<f32> {
     let n = side * side;
-    let mut out = vec![0f32; p.outputs * n];
+    let mut out = pool.take(p.outputs * n);
     gemm(
         &mut out,
         n,
@@ -135,21 +176,23 @@ fn pointwise(p: &Pointwise, x: &[f32], side: usize) -> Vec<f32> {
 
 /// One separable convolution: depthwise 3×3 + bias, activation, optional 2× down, 1×1,
 /// optional 2× up, optional noise, activation.
-fn separable(conv: &SepConv, x: &Map) -> Map {
+fn separable(conv: &SepConv, x: &Map, pool: &mut Pool) -> Map {
     let mut t = depthwise3(
         &x.data,
         x.channels,
         x.side,
         &conv.depthwise,
         &conv.depthwise_bias,
+        pool,
     );
     let mut side = x.side;
     if let Some(filters) = &conv.down {
-        t = downsample(&t, x.channels, side, filters);
+        let d = downsample(&t, x.channels, side, filters, pool);
+        pool.give(std::mem::replace(&mut t, d));
         side /= 2;
     }
     let n = side * side;
-    let mut y = vec![0f32; conv.outputs * n];
+    let mut y = pool.take(conv.outputs * n);
     gemm(
         &mut y,
         n,
@@ -158,8 +201,10 @@ fn separable(conv: &SepConv, x: &Map) -> Map {
         false,
         all_threads(),
     );
+    pool.give(t);
     if let Some(filters) = &conv.up {
-        y = upsample(&y, conv.outputs, side, filters);
+        let u = upsample(&y, conv.outputs, side, filters, pool);
+        pool.give(std::mem::replace(&mut y, u));
         side *= 2;
     }
     match &conv.noise {
@@ -181,9 +226,16 @@ fn separable(conv: &SepConv, x: &Map) -> Map {
 }
 
 /// Depthwise 3×3 convolution (zero padding 1) plus bias, then the activation.
-fn depthwise3(x: &[f32], channels: usize, side: usize, k: &[f32], bias: &[f32]) -> Vec<f32> {
+fn depthwise3(
+    x: &[f32],
+    channels: usize,
+    side: usize,
+    k: &[f32],
+    bias: &[f32],
+    pool: &mut Pool,
+) -> Vec<f32> {
     let n = side * side;
-    let mut out = vec![0f32; channels * n];
+    let mut out = pool.take(channels * n);
     out.par_chunks_mut(n)
         .zip(x.par_chunks(n))
         .zip(k.par_chunks(9).zip(bias.par_iter()))
@@ -214,9 +266,15 @@ fn depthwise3(x: &[f32], channels: usize, side: usize, k: &[f32], bias: &[f32]) 
 }
 
 /// Depthwise 4×4 convolution, stride 2, zero padding 1: `side` → `side / 2`.
-fn downsample(x: &[f32], channels: usize, side: usize, filters: &[f32]) -> Vec<f32> {
+fn downsample(
+    x: &[f32],
+    channels: usize,
+    side: usize,
+    filters: &[f32],
+    pool: &mut Pool,
+) -> Vec<f32> {
     let half = side / 2;
-    let mut out = vec![0f32; channels * half * half];
+    let mut out = pool.take(channels * half * half);
     out.par_chunks_mut(half * half)
         .zip(x.par_chunks(side * side))
         .zip(filters.par_chunks(16))
@@ -226,6 +284,7 @@ fn downsample(x: &[f32], channels: usize, side: usize, filters: &[f32]) -> Vec<f
             let mut padded = vec![0f32; side + 3];
             for oy in 0..half {
                 let row = &mut o[oy * half..(oy + 1) * half];
+                row.fill(0.0);
                 for ky in 0..4 {
                     let Some(sy) = (2 * oy + ky).checked_sub(1).filter(|&sy| sy < side) else {
                         continue;
@@ -245,9 +304,9 @@ fn downsample(x: &[f32], channels: usize, side: usize, filters: &[f32]) -> Vec<f
 /// 2× up: zeros inserted after every pixel, zero padding (2, 1) on each axis, depthwise 4×4
 /// convolution with `filters`. Output `(2·oy + a, 2·ox + b)` takes input rows `oy` (filter
 /// row 2) and `oy − 1` (row 0) for even `a`, `oy` (row 1) and `oy + 1` (row 3) for odd.
-fn upsample(x: &[f32], channels: usize, side: usize, filters: &[f32]) -> Vec<f32> {
+fn upsample(x: &[f32], channels: usize, side: usize, filters: &[f32], pool: &mut Pool) -> Vec<f32> {
     let big = 2 * side;
-    let mut out = vec![0f32; channels * big * big];
+    let mut out = pool.take(channels * big * big);
     out.par_chunks_mut(big * big)
         .zip(x.par_chunks(side * side))
         .zip(filters.par_chunks(16))
@@ -260,6 +319,7 @@ fn upsample(x: &[f32], channels: usize, side: usize, filters: &[f32]) -> Vec<f32
                     [(Some(m), 2), (m.checked_sub(1), 0)]
                 };
                 let row = &mut o[oy * big..(oy + 1) * big];
+                row.fill(0.0);
                 for (iy, ty) in taps {
                     let Some(iy) = iy else { continue };
                     let s = &src[iy * side..(iy + 1) * side];
