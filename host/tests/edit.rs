@@ -254,6 +254,44 @@ async fn crop_changed_answers_the_changed_rectangle_of_the_same_result() {
 }
 
 #[tokio::test]
+async fn crop_changed_with_alpha_crops_only_opaque_rectangles() {
+    let s = TestServer::start().await;
+    let (w, h) = (64, 48);
+    let rgb = photo(w, h);
+    let mask = encode_gray_png(&rect_mask(w, h, 8, 8, 30, 30));
+    let rgba = |alpha: fn(u32, u32) -> u8| {
+        image::RgbaImage::from_fn(w, h, |x, y| {
+            let p = rgb.get_pixel(x, y);
+            image::Rgba([p[0], p[1], p[2], alpha(x, y)])
+        })
+    };
+    let ask = |bytes: Vec<u8>| {
+        Form::new()
+            .part("image", file(&bytes, "image/png"))
+            .part("mask", file(&mask, "image/png"))
+            .text("settings", settings())
+            .text("crop", "changed")
+    };
+    // Opaque where it changed: cropped, and the crop carries the (opaque) alpha.
+    let opaque = encode_rgba_png(&rgba(|x, _| if x > 40 { 0 } else { 255 }));
+    let res = edit(&s, ask(opaque), None).await;
+    assert_eq!(res.status(), 200);
+    let [x, _, cw, _] = crop_rect(&res).expect("X-Crop");
+    assert!(x + cw <= 30);
+    let crop = decode(&res.bytes().await.unwrap()).to_rgba8();
+    assert!(crop.pixels().all(|p| p[3] == 255));
+    // Translucent inside the mask: drawn over the input it would not show the result.
+    let translucent = encode_rgba_png(&rgba(|_, _| 128));
+    let res = edit(&s, ask(translucent), None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-crop"), None);
+    assert_eq!(
+        decode(&res.bytes().await.unwrap()).to_rgba8().dimensions(),
+        (w, h)
+    );
+}
+
+#[tokio::test]
 async fn crop_changed_without_history_answers_the_whole_result() {
     let s = TestServer::start_with(|c| c.history = false).await;
     let image = encode_rgb(&photo(64, 48), ImageFormat::Png);

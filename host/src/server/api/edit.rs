@@ -12,8 +12,9 @@
 //! input (PNG, its place in `X-Crop`), so an editor that already shows the input decodes and
 //! draws a few kilobytes instead of the whole picture; the whole result is still encoded,
 //! kept for the next stroke (`X-Image-Sha256`) and recorded in history (`X-History-Id`), where
-//! the client fetches its bytes when it needs them. Without history, or when the result is
-//! written in a lossy format, the whole result is answered as usual (no `X-Crop`).
+//! the client fetches its bytes when it needs them. Without history, when the result is
+//! written in a lossy format or when the rectangle is not opaque, the whole result is
+//! answered as usual (no `X-Crop`).
 
 use std::time::Instant;
 
@@ -60,8 +61,9 @@ pub struct EditForm {
     /// as a PNG, with its place in the `X-Crop` header (`x,y,width,height`, pixels of the
     /// whole result; a 1×1 rectangle at 0,0 when nothing changed). Pixels outside it equal
     /// the input's. Honoured when history is on (the whole result is then at
-    /// `GET /api/v1/history/{X-History-Id}/output`) and the result is written losslessly
-    /// (PNG, WebP, BMP, TIFF); otherwise the whole result is answered, without `X-Crop`.
+    /// `GET /api/v1/history/{X-History-Id}/output`), the result is written losslessly (PNG,
+    /// WebP, BMP, TIFF) and the rectangle is opaque (a client draws it over the input);
+    /// otherwise the whole result is answered, without `X-Crop`.
     pub crop: Option<String>,
 }
 
@@ -221,7 +223,8 @@ enum Source {
 
 /// The rectangle `(x, y, width, height)` of `after` whose pixels (colour and alpha) differ
 /// from `before`, as `x,y,width,height`, and that rectangle of `after` as PNG. `None` when the
-/// sizes or the presence of alpha differ (the caller then answers the whole result).
+/// sizes or the presence of alpha differ, or the rectangle is not opaque (the caller then
+/// answers the whole result).
 fn changed_crop(
     before: &(RgbImage, Option<GrayImage>),
     after: &DecodedImage,
@@ -249,6 +252,14 @@ fn changed_crop(
         .alpha
         .as_ref()
         .map(|a| image::imageops::crop_imm(a, x0, y0, cw, ch).to_image());
+    // A client draws the rectangle over the input: that shows the result only where it is
+    // opaque.
+    if crop_alpha
+        .as_ref()
+        .is_some_and(|a| a.iter().any(|&v| v < 255))
+    {
+        return Ok(None);
+    }
     let png = imaging::encode_png(
         &crop_rgb,
         crop_alpha.as_ref(),
