@@ -280,7 +280,7 @@ async function measureStrokes(label, strokes) {
   console.log(`     API, IOPaint JSON /inpaint:     median ${med.json.toFixed(0)} ms (${fmt(base.json.slice(1))})`);
   console.log(`     API, /edit image + mask files:  median ${med.upload.toFixed(0)} ms (${fmt(base.upload.slice(1))})`);
   console.log(`     API, the editor's own request:  median ${med.replay.toFixed(0)} ms (${fmt(base.replay.slice(1))})`);
-  for (const k of ['maskMs', 'requestMs', 'decodeMs', 'frameMs']) {
+  for (const k of ['maskMs', 'requestMs', 'decodeMs', 'renderMs', 'frameMs']) {
     const ph = done.slice(1).map((r) => r.phases[k]);
     console.log(`     phase ${k.padEnd(9)}: median ${median(ph).toFixed(1)} ms (${fmt(ph)})`);
   }

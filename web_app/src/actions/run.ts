@@ -136,10 +136,12 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
     if (ed.index === 0 && historyId && !ed.originalHistoryId) ed.setOriginalHistoryId(historyId);
     // Rendered now (not at React's next tick), so the next frame is the one that shows it.
     flushSync(() => ed.pushResult(next));
+    const tRendered = performance.now();
+    performance.mark('mend:rendered');
     await nextFrame();
     const uiMs = performance.now() - t0;
     useUi.getState().setTiming({ uiMs, requestMs });
-    const phases = { maskMs: tMask - t0, requestMs, decodeMs: tDecoded - tReq - requestMs, frameMs: t0 + uiMs - tDecoded };
+    const phases = { maskMs: tMask - t0, requestMs, decodeMs: tDecoded - tReq - requestMs, renderMs: tRendered - tDecoded, frameMs: t0 + uiMs - tRendered };
     document.dispatchEvent(new CustomEvent('mend:result', { detail: { t0, uiMs, requestMs, historyId, phases } }));
     if (note) useUi.getState().toast('success', 'Cloud edit done', note);
     // The result's own bytes (download, undo, other routes), after it is on screen.
