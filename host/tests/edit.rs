@@ -292,6 +292,21 @@ async fn crop_changed_with_alpha_crops_only_opaque_rectangles() {
 }
 
 #[tokio::test]
+async fn the_openapi_document_describes_the_edit_form_with_crop() {
+    let s = TestServer::start().await;
+    let doc = s.get_json("/api/openapi.json").await;
+    let body = &doc["paths"]["/api/v1/edit"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        ["schema"]["$ref"];
+    let name = body.as_str().unwrap().rsplit('/').next().unwrap();
+    let form = &doc["components"]["schemas"][name]["properties"];
+    for field in ["image", "image_sha256", "mask", "settings", "crop"] {
+        assert!(form[field].is_object(), "{field} in {name}: {form}");
+    }
+    let ok = &doc["paths"]["/api/v1/edit"]["post"]["responses"]["200"]["description"];
+    assert!(ok.as_str().unwrap().contains("X-Crop"), "{ok}");
+}
+
+#[tokio::test]
 async fn crop_changed_without_history_answers_the_whole_result() {
     let s = TestServer::start_with(|c| c.history = false).await;
     let image = encode_rgb(&photo(64, 48), ImageFormat::Png);

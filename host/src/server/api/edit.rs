@@ -41,9 +41,11 @@ use crate::server::image_cache::{CachedImage, ImageCache};
 use crate::server::state::{AppState, blocking};
 use crate::{Error, Result};
 
-/// The form of `POST /api/v1/edit` (documentation only; the route reads the parts itself).
+/// The form of `POST /api/v1/edit` (documentation only; the route reads the parts itself;
+/// named apart from the OpenAI route's `EditForm`, which would otherwise replace it in the
+/// OpenAPI document).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct EditForm {
+pub struct MendEditForm {
     /// The image file (PNG, JPEG, WebP, BMP, TIFF, GIF). Required unless `image_sha256` names
     /// an image the server holds.
     #[schema(value_type = Option<String>, format = Binary)]
@@ -72,7 +74,7 @@ pub struct EditForm {
     post,
     path = "/api/v1/edit",
     tag = "mend",
-    request_body(content = EditForm, content_type = "multipart/form-data"),
+    request_body(content = MendEditForm, content_type = "multipart/form-data"),
     params(("X-Job-Id" = Option<String>, Header, description = "The job (and history) id to use, a lower-case UUID v7 of the current time, so the client can cancel with `DELETE /api/v1/jobs/{id}` before the answer arrives; 409 if taken")),
     responses(
         (status = 200, description = "The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time). With `crop=changed` (when honoured): only the changed rectangle of the result as PNG, placed by `X-Crop: x,y,width,height`; the other headers still describe the whole result", content_type = "image/png"),
