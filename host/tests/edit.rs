@@ -146,6 +146,184 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
     assert_eq!(error_kind(res).await, "ImageNotCached");
 }
 
+/// `X-Crop: x,y,width,height` as numbers.
+fn crop_rect(res: &reqwest::Response) -> Option<[u32; 4]> {
+    let v: Vec<u32> = header(res, "x-crop")?
+        .split(',')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    Some([v[0], v[1], v[2], v[3]])
+}
+
+#[tokio::test]
+async fn crop_changed_answers_the_changed_rectangle_of_the_same_result() {
+    let s = TestServer::start().await;
+    let (w, h) = (96, 64);
+    let input = photo(w, h);
+    let image = encode_rgb(&input, ImageFormat::Png);
+    let mask = encode_gray_png(&rect_mask(w, h, 20, 10, 60, 40));
+
+    // The whole result, for reference.
+    let res = edit(&s, form(Some(&image), None, &mask, &settings()), None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-crop"), None, "no crop unless asked");
+    let full_bytes = res.bytes().await.unwrap();
+    let full = decode(&full_bytes).to_rgb8();
+
+    // The same edit asked for the changed rectangle only.
+    let res = edit(
+        &s,
+        form(None, Some(&sha256(&image)), &mask, &settings()).text("crop", "changed"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "content-type").as_deref(), Some("image/png"));
+    let [x, y, cw, ch] = crop_rect(&res).expect("X-Crop");
+    let history = header(&res, "x-history-id").unwrap();
+    let result_key = header(&res, "x-image-sha256").unwrap();
+    let crop = decode(&res.bytes().await.unwrap()).to_rgb8();
+    assert_eq!(crop.dimensions(), (cw, ch));
+    // Inside the mask (the only place the model may change) and not empty.
+    assert!(cw > 0 && ch > 0);
+    assert!(
+        x >= 20 && y >= 10 && x + cw <= 60 && y + ch <= 40,
+        "{x},{y},{cw},{ch}"
+    );
+    // The crop is that rectangle of the whole result, and nothing outside it changed.
+    for (cx, cy, p) in crop.enumerate_pixels() {
+        assert_eq!(p, full.get_pixel(x + cx, y + cy), "crop pixel {cx},{cy}");
+    }
+    for (px, py, p) in full.enumerate_pixels() {
+        let inside = px >= x && px < x + cw && py >= y && py < y + ch;
+        if !inside {
+            assert_eq!(
+                p,
+                input.get_pixel(px, py),
+                "changed outside X-Crop at {px},{py}"
+            );
+        }
+    }
+    // The other headers still describe the whole result: its bytes are kept and in history.
+    assert_eq!(result_key, sha256(&full_bytes));
+    let output = s
+        .client
+        .get(s.at(&format!("/api/v1/history/{history}/output")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(output.bytes().await.unwrap(), full_bytes);
+
+    // The next stroke on the kept result: again a rectangle inside the image.
+    let res = edit(
+        &s,
+        form(None, Some(&result_key), &mask, &settings()).text("crop", "changed"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let [x, y, cw, ch] = crop_rect(&res).expect("X-Crop");
+    assert!(x + cw <= w && y + ch <= h && cw > 0 && ch > 0);
+
+    // Unknown values are a JSON 422.
+    let res = edit(
+        &s,
+        form(None, Some(&sha256(&image)), &mask, &settings()).text("crop", "everything"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("crop"), "{body}");
+
+    // A lossy result is answered whole (a JPEG crop would not match the JPEG's pixels).
+    let jpeg = encode_rgb(&input, ImageFormat::Jpeg);
+    let mut f = Form::new()
+        .part("image", file(&jpeg, "image/jpeg"))
+        .part("mask", file(&mask, "image/png"))
+        .text("settings", settings());
+    f = f.text("crop", "changed");
+    let res = edit(&s, f, None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-crop"), None);
+    assert_eq!(header(&res, "content-type").as_deref(), Some("image/jpeg"));
+    assert_eq!(
+        decode(&res.bytes().await.unwrap()).to_rgb8().dimensions(),
+        (w, h)
+    );
+}
+
+#[tokio::test]
+async fn crop_changed_with_alpha_crops_only_opaque_rectangles() {
+    let s = TestServer::start().await;
+    let (w, h) = (64, 48);
+    let rgb = photo(w, h);
+    let mask = encode_gray_png(&rect_mask(w, h, 8, 8, 30, 30));
+    let rgba = |alpha: fn(u32, u32) -> u8| {
+        image::RgbaImage::from_fn(w, h, |x, y| {
+            let p = rgb.get_pixel(x, y);
+            image::Rgba([p[0], p[1], p[2], alpha(x, y)])
+        })
+    };
+    let ask = |bytes: Vec<u8>| {
+        Form::new()
+            .part("image", file(&bytes, "image/png"))
+            .part("mask", file(&mask, "image/png"))
+            .text("settings", settings())
+            .text("crop", "changed")
+    };
+    // Opaque where it changed: cropped, and the crop carries the (opaque) alpha.
+    let opaque = encode_rgba_png(&rgba(|x, _| if x > 40 { 0 } else { 255 }));
+    let res = edit(&s, ask(opaque), None).await;
+    assert_eq!(res.status(), 200);
+    let [x, _, cw, _] = crop_rect(&res).expect("X-Crop");
+    assert!(x + cw <= 30);
+    let crop = decode(&res.bytes().await.unwrap()).to_rgba8();
+    assert!(crop.pixels().all(|p| p[3] == 255));
+    // Translucent inside the mask: drawn over the input it would not show the result.
+    let translucent = encode_rgba_png(&rgba(|_, _| 128));
+    let res = edit(&s, ask(translucent), None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-crop"), None);
+    assert_eq!(
+        decode(&res.bytes().await.unwrap()).to_rgba8().dimensions(),
+        (w, h)
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_edit_form_with_crop() {
+    let s = TestServer::start().await;
+    let doc = s.get_json("/api/openapi.json").await;
+    let body = &doc["paths"]["/api/v1/edit"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        ["schema"]["$ref"];
+    let name = body.as_str().unwrap().rsplit('/').next().unwrap();
+    let form = &doc["components"]["schemas"][name]["properties"];
+    for field in ["image", "image_sha256", "mask", "settings", "crop"] {
+        assert!(form[field].is_object(), "{field} in {name}: {form}");
+    }
+    let ok = &doc["paths"]["/api/v1/edit"]["post"]["responses"]["200"]["description"];
+    assert!(ok.as_str().unwrap().contains("X-Crop"), "{ok}");
+}
+
+#[tokio::test]
+async fn crop_changed_without_history_answers_the_whole_result() {
+    let s = TestServer::start_with(|c| c.history = false).await;
+    let image = encode_rgb(&photo(64, 48), ImageFormat::Png);
+    let mask = encode_gray_png(&rect_mask(64, 48, 8, 8, 30, 30));
+    let reference = edit(&s, form(Some(&image), None, &mask, &settings()), None).await;
+    let reference = reference.bytes().await.unwrap();
+    let res = edit(
+        &s,
+        form(Some(&image), None, &mask, &settings()).text("crop", "changed"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-crop"), None);
+    assert_eq!(res.bytes().await.unwrap(), reference);
+}
+
 #[tokio::test]
 async fn bad_forms_are_json_4xx() {
     let s = TestServer::start_with(|c| {

@@ -13,7 +13,7 @@ const overlayCount = (page) =>
     return n;
   });
 
-export async function maskGeneratorTests({ test, assert, page, photo, W, H, DISC, shot, waitResults, edits }) {
+export async function maskGeneratorTests({ test, assert, page, photo, W, H, DISC, shot, waitResults, edits, settled }) {
   await test('magic wand: click selects the disc, merge is undoable, erase removes it', async () => {
     await page.locator('[data-testid=file-input]').setInputFiles(photo);
     await page.waitForFunction(() => document.querySelector('[data-testid=status-text]')?.textContent?.includes('step 0 of 0'));
@@ -51,6 +51,7 @@ export async function maskGeneratorTests({ test, assert, page, photo, W, H, DISC
     const n = await page.evaluate(() => window.__results.length);
     await page.getByRole('button', { name: /^Erase$/ }).click();
     await waitResults(n + 1);
+    await settled();
     const sent = (await edits()).at(-1);
     const check = await page.evaluate(async ({ sentMask, disc }) => {
       const load = (src) => new Promise((ok, no) => { const i = new Image(); i.onload = () => ok(i); i.onerror = no; i.src = src; });

@@ -8,17 +8,23 @@
 // server was given or kept) and times three direct calls per edit:
 //   json   — IOPaint's `POST /api/v1/inpaint`, image + mask as data URLs (what IOPaint clients do);
 //   upload — `POST /api/v1/edit` with image and mask as files (the fastest one-shot call);
-//   replay — the editor's own request again (image by SHA-256: the server already has it).
+//   replay — the editor's own request again, every field as the editor sent it (image by
+//            SHA-256: the server already has it; `crop=changed`: only the changed rectangle
+//            is answered, see host/src/server/api/edit.rs). Being the same request, it is
+//            one of the baselines the ratio is taken against.
 
 /**
- * Page init script: records the form of every `POST /api/v1/edit` the editor sends (the
- * browser does not expose blob-backed request bodies to the test), without delaying it.
+ * Page init script: records the body of every `POST /api/v1/edit` the editor sends (a
+ * `FormData`, or the multipart bytes with their `Content-Type`), without delaying it.
  */
 export function recordEdits() {
   window.__edits = [];
   const original = window.fetch;
   window.fetch = function (input, init) {
-    if (String(input).endsWith('/api/v1/edit') && init?.body instanceof FormData) window.__edits.push([...init.body.entries()]);
+    if (String(input).endsWith('/api/v1/edit') && init?.method === 'POST') {
+      const headers = new Headers(init.headers);
+      window.__edits.push(init.body instanceof FormData ? [...init.body.entries()] : { body: init.body, type: headers.get('content-type') });
+    }
     return original.call(this, input, init);
   };
 }
@@ -31,7 +37,9 @@ export async function readEdits() {
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  return Promise.all(window.__edits.map(async (entries) => Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, typeof v === 'string' ? v : { file: await b64(v), type: v.type }])))));
+  // Multipart bytes are read back with the browser's own form parser.
+  const entries = async (e) => (Array.isArray(e) ? e : [...(await new Response(e.body, { headers: { 'content-type': e.type } }).formData()).entries()]);
+  return Promise.all(window.__edits.map(async (e) => Object.fromEntries(await Promise.all((await entries(e)).map(async ([k, v]) => [k, typeof v === 'string' ? v : { file: await b64(v), type: v.type }])))));
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -71,7 +79,7 @@ export async function apiBaselines(base, edits) {
     out.json.push(await timed(() => fetch(`${base}/api/v1/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json })));
     const maskFile = { bytes: mask, type: 'image/png' };
     out.upload.push(await timed(() => fetch(`${base}/api/v1/edit`, { method: 'POST', body: form({ image: { bytes: image, type: mime }, mask: maskFile, settings }) })));
-    const replay = fields.image_sha256 ? { image_sha256: fields.image_sha256, mask: maskFile, settings } : { image: { bytes: image, type: mime }, mask: maskFile, settings };
+    const replay = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : k === 'image' ? { bytes: image, type: mime } : { bytes: Buffer.from(v.file, 'base64'), type: v.type }]));
     out.replay.push(await timed(() => fetch(`${base}/api/v1/edit`, { method: 'POST', body: form(replay) })));
   }
   return { ...out, medians: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, median(v)])) };

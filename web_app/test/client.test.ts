@@ -1,7 +1,8 @@
+// @vitest-environment node
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, messageOf, request } from '../src/api/client';
 import { inpaint } from '../src/api/iopaint';
-import { deleteJob, edit } from '../src/api/mend';
+import { deleteJob, edit, parseCrop } from '../src/api/mend';
 import { uuidv7 } from '../src/lib/session';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -55,16 +56,39 @@ describe('edit (POST /api/v1/edit)', () => {
     const r = await edit({ image: null, imageSha256: 'k1', mask: new Uint8Array([9, 9]), settings: { cv2_radius: 4 }, jobId: 'j1' });
     expect(r.imageSha256).toBe('abc');
     expect(r.inputSha256).toBeNull();
+    expect(r.crop).toBeNull();
     const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
     expect(url).toBe('/api/v1/edit');
-    expect((init.headers as Record<string, string>)['X-Job-Id']).toBe('j1');
-    const form = init.body as FormData;
+    const headers = init.headers as Record<string, string>;
+    expect(headers['X-Job-Id']).toBe('j1');
+    // The body is multipart bytes (no blob storage round trip); a standard parser reads it.
+    const form = await new Response(Buffer.from(init.body as Uint8Array), { headers: { 'content-type': headers['Content-Type'] ?? '' } }).formData();
     expect(form.get('image')).toBeNull();
+    expect(form.get('crop')).toBeNull();
     expect(form.get('image_sha256')).toBe('k1');
     expect(JSON.parse(String(form.get('settings')))).toEqual({ cv2_radius: 4 });
     const mask = form.get('mask') as File;
     expect(mask.size).toBe(2);
     expect(mask.type).toBe('image/png');
+  });
+
+  it('asks for the changed rectangle and reads X-Crop', async () => {
+    const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) =>
+      new Response(new Blob([new Uint8Array([1])], { type: 'image/png' }), { status: 200, headers: { 'X-History-Id': 'j2', 'X-Crop': '10,20,30,40' } }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const r = await edit({ image: new Blob([new Uint8Array([7, 7, 7])], { type: 'image/png' }), imageSha256: null, mask: new Uint8Array([9]), settings: {}, jobId: 'j2', crop: true });
+    expect(r.crop).toEqual({ x: 10, y: 20, width: 30, height: 40 });
+    const init = fetchMock.mock.calls[0]?.[1] as RequestInit;
+    const headers = init.headers as Record<string, string>;
+    const form = await new Response(Buffer.from(init.body as Uint8Array), { headers: { 'content-type': headers['Content-Type'] ?? '' } }).formData();
+    expect(form.get('crop')).toBe('changed');
+    expect((form.get('image') as File).size).toBe(3);
+  });
+
+  it('parses X-Crop strictly', () => {
+    expect(parseCrop('0,0,1,1')).toEqual({ x: 0, y: 0, width: 1, height: 1 });
+    for (const bad of [null, '', '1,2,3', '1,2,3,0', '-1,0,2,2', 'a,b,c,d', '1.5,0,2,2']) expect(parseCrop(bad)).toBeNull();
   });
 
   it('cancels with DELETE /api/v1/jobs/{id}', async () => {

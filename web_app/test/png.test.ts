@@ -2,7 +2,7 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { adler32, zlibRle } from '../src/lib/deflate';
-import { grayPng } from '../src/lib/png';
+import { bitPng, bitRowBytes, grayPng } from '../src/lib/png';
 
 function sample(n: number): Uint8Array {
   const d = new Uint8Array(n);
@@ -40,5 +40,21 @@ describe('zlib run-length encoder', () => {
     const raw = inflateSync(png.subarray(idatAt + 4, idatAt + 4 + len));
     expect(raw.length).toBe((6 + 1) * 4);
     expect(raw[7 + 1 + 1]).toBe(255);
+  });
+
+  it('writes a 1-bit PNG whose packed rows inflate back', () => {
+    const w = 13, h = 3, stride = bitRowBytes(w);
+    expect(stride).toBe(3);
+    const raw = new Uint8Array(stride * h);
+    raw[stride + 1] = 0b0100_0000; // row 1, pixel 1
+    raw[2 * stride + 2] = 0b0000_1000; // row 2, pixel 12
+    const png = bitPng(raw, w, h);
+    const idatAt = Buffer.from(png).indexOf('IDAT');
+    const ihdr = Buffer.from(png).indexOf('IHDR');
+    expect(png[ihdr + 4 + 8]).toBe(1); // bit depth
+    expect(png[ihdr + 4 + 9]).toBe(0); // grayscale
+    const len = new DataView(png.buffer).getUint32(idatAt - 4);
+    expect(Buffer.compare(inflateSync(png.subarray(idatAt + 4, idatAt + 4 + len)), Buffer.from(raw))).toBe(0);
+    expect(() => bitPng(new Uint8Array(5), w, h)).toThrow();
   });
 });

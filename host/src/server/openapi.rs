@@ -68,7 +68,7 @@ use super::state::AppState;
     components(schemas(
         ErrorBody,
         schema::InpaintRequest,
-        edit::EditForm,
+        edit::MendEditForm,
         schema::ServerConfig,
         schema::ModelInfo,
         model_routes::ModelEntry,

@@ -1,14 +1,25 @@
 // Downloading the current result in the original file's format.
 import { downloadName } from '../lib/image';
 import { currentStep, useEditor } from '../state/editor';
+import { reportError } from '../state/ui';
+import { loadFull } from './steps';
 
-export function downloadCurrent(): void {
+export async function downloadCurrent(): Promise<void> {
   const ed = useEditor.getState();
   const step = currentStep(ed);
-  if (!step || !ed.file) return;
+  const file = ed.file;
+  if (!step || !file) return;
+  let blob: Blob;
+  try {
+    blob = await loadFull(step);
+  } catch (e) {
+    reportError('Download failed', e);
+    return;
+  }
+  if (!step.url) return;
   const a = document.createElement('a');
   a.href = step.url;
-  a.download = downloadName(ed.file.name, step.blob.type || ed.file.mime);
+  a.download = downloadName(file.name, blob.type || file.mime);
   document.body.append(a);
   a.click();
   a.remove();

@@ -1,7 +1,7 @@
 // Running an edit on the current image + mask: locally (`/api/v1/inpaint`) or in the cloud
 // (`/api/v1/cloud/edit`, after the budget estimate), with progress, cancel and timing.
 import type { InpaintRequest } from '../api/iopaint';
-import { deleteJob, edit, type EditResult } from '../api/mend';
+import { deleteJob, edit, type CropRect, type EditResult } from '../api/mend';
 import { cloudEdit, cloudErrorMessage, estimate, usd } from '../api/cloud';
 import { ApiError, describe } from '../api/client';
 import type { PluginUse } from '../api/types';
@@ -14,7 +14,8 @@ import { useSettings, type Settings } from '../state/settings';
 import { useUi } from '../state/ui';
 import { confirmDialog } from './confirm';
 import { pluginValues } from './plugins';
-import { makeStep, stepDataUrl } from './steps';
+import { loadFull, makePatchStep, makeStep, stepBlob, stepDataUrl } from './steps';
+import { flushSync } from 'react-dom';
 
 /** Hook plugins enabled for erasing, with their parameter values. */
 export function hookUses(s: Settings): PluginUse[] {
@@ -45,19 +46,20 @@ export function inpaintSettings(s: Settings): Omit<InpaintRequest, 'image' | 'ma
 
 /**
  * A local edit through `POST /api/v1/edit`: only the mask when the server keeps the image,
- * else the image bytes too (once; the server then keeps them).
+ * else the image bytes too (once; the server then keeps them). Asks for only the changed
+ * rectangle of the result (`crop`): the rest of the picture is already on screen.
  */
 async function localEdit(step: Step, mask: Uint8Array, s: Settings, jobId: string, signal: AbortSignal): Promise<EditResult> {
   const settings = inpaintSettings(s);
   if (step.serverKey) {
     try {
-      return await edit({ image: null, imageSha256: step.serverKey, mask, settings, jobId }, signal);
+      return await edit({ image: null, imageSha256: step.serverKey, mask, settings, jobId, crop: true }, signal);
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 412)) throw e;
       step.serverKey = null; // the server no longer has it: send it again
     }
   }
-  const r = await edit({ image: step.blob, imageSha256: null, mask, settings, jobId }, signal);
+  const r = await edit({ image: await stepBlob(step), imageSha256: null, mask, settings, jobId, crop: true }, signal);
   if (r.inputSha256) step.serverKey = r.inputSha256;
   return r;
 }
@@ -100,6 +102,7 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
     let blob: Blob;
     let historyId: string | null = null;
     let serverKey: string | null = null;
+    let crop: CropRect | null = null;
     let note = '';
     let tMask: number;
     let tReq: number;
@@ -114,23 +117,35 @@ export async function runEdit(t0 = performance.now()): Promise<void> {
     } else {
       const mask = maskPngBytes(editor.ops, step.width, step.height, overlay);
       tMask = tReq = performance.now();
+      performance.mark('mend:mask');
       const r = await localEdit(step, mask, settings, jobId ?? uuidv7(), controller.signal);
       blob = r.blob;
       historyId = r.historyId;
       serverKey = r.imageSha256;
+      crop = r.crop;
     }
     const requestMs = performance.now() - tReq;
-    const next = await makeStep(blob, cloud ? 'cloud' : 'local', historyId, serverKey);
+    performance.mark('mend:body');
+    const next =
+      crop && historyId
+        ? await makePatchStep(blob, crop, step, historyId, serverKey)
+        : await makeStep(blob, cloud ? 'cloud' : 'local', historyId, serverKey);
     const tDecoded = performance.now();
+    performance.mark('mend:decoded');
     const ed = useEditor.getState();
     if (ed.index === 0 && historyId && !ed.originalHistoryId) ed.setOriginalHistoryId(historyId);
-    ed.pushResult(next);
+    // Rendered now (not at React's next tick), so the next frame is the one that shows it.
+    flushSync(() => ed.pushResult(next));
+    const tRendered = performance.now();
+    performance.mark('mend:rendered');
     await nextFrame();
     const uiMs = performance.now() - t0;
     useUi.getState().setTiming({ uiMs, requestMs });
-    const phases = { maskMs: tMask - t0, requestMs, decodeMs: tDecoded - tReq - requestMs, frameMs: t0 + uiMs - tDecoded };
-    document.dispatchEvent(new CustomEvent('mend:result', { detail: { uiMs, requestMs, historyId, phases } }));
+    const phases = { maskMs: tMask - t0, requestMs, decodeMs: tDecoded - tReq - requestMs, renderMs: tRendered - tDecoded, frameMs: t0 + uiMs - tRendered };
+    document.dispatchEvent(new CustomEvent('mend:result', { detail: { t0, uiMs, requestMs, historyId, phases } }));
     if (note) useUi.getState().toast('success', 'Cloud edit done', note);
+    // The result's own bytes (download, undo, other routes), after it is on screen.
+    if (next.patch) loadFull(next).catch((e: unknown) => useUi.getState().toast('error', 'Loading the result failed', describe(e)));
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') {
       useUi.getState().toast('info', 'Cancelled', 'The edit was cancelled.');

@@ -1,8 +1,8 @@
 // Making stack steps from bytes, and opening files.
-import { blobToDataUrl, loadImage } from '../lib/image';
+import { blobToDataUrl, loadImage, makeCanvas } from '../lib/image';
 import { useEditor, type Step } from '../state/editor';
 import { reportError, useUi } from '../state/ui';
-import { deleteSnapshot } from '../api/mend';
+import { deleteSnapshot, historyFileUrl, type CropRect } from '../api/mend';
 import { sessionId } from '../lib/session';
 
 /**
@@ -21,9 +21,76 @@ export async function makeStep(blob: Blob, source: Step['source'], historyId: st
   }
 }
 
+/**
+ * A result answered as its changed rectangle (`crop`): shown over `base` as soon as the small
+ * patch is decoded (off the main thread); its whole bytes are loaded afterwards (`loadFull`).
+ */
+export async function makePatchStep(patch: Blob, crop: CropRect, base: Step, historyId: string, serverKey: string | null): Promise<Step> {
+  const bitmap = await createImageBitmap(patch);
+  return {
+    blob: null,
+    url: null,
+    width: base.width,
+    height: base.height,
+    historyId,
+    source: 'local',
+    serverKey,
+    patch: { base, x: crop.x, y: crop.y, bitmap },
+  };
+}
+
+/**
+ * Loads a patched step's bytes: the server keeps the whole result in history (the very bytes
+ * a whole answer would have had). If that entry is gone, the image is composed here from the
+ * base and the patch (PNG). The step then shows its own image; `loaded` tells the canvas.
+ */
+export function loadFull(step: Step): Promise<Blob> {
+  if (step.blob) return Promise.resolve(step.blob);
+  step.full ??= (async () => {
+    let blob: Blob;
+    try {
+      if (!step.historyId) throw new Error('no history entry');
+      const res = await fetch(historyFileUrl(step.historyId, 'output'));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      blob = await res.blob();
+    } catch {
+      blob = await composed(step);
+    }
+    const full = await makeStep(blob, step.source, step.historyId, step.serverKey ?? null);
+    step.blob = full.blob;
+    step.url = full.url;
+    const bitmap = step.patch?.bitmap;
+    step.patch = null;
+    bitmap?.close();
+    useEditor.getState().stepLoaded();
+    return blob;
+  })();
+  return step.full;
+}
+
+/** The base's image with the patch drawn over it, as PNG. */
+async function composed(step: Step): Promise<Blob> {
+  const patch = step.patch;
+  if (!patch) throw new Error('the result could not be loaded');
+  const base = await createImageBitmap(await loadFull(patch.base));
+  const canvas = makeCanvas(step.width, step.height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('canvas 2D is not available');
+  ctx.drawImage(base, 0, 0);
+  base.close();
+  ctx.clearRect(patch.x, patch.y, patch.bitmap.width, patch.bitmap.height);
+  ctx.drawImage(patch.bitmap, patch.x, patch.y);
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encoding the result failed'))), 'image/png'));
+}
+
+/** A step's bytes, waiting for them when the step is still a patch. */
+export function stepBlob(step: Step): Promise<Blob> {
+  return loadFull(step);
+}
+
 /** The data URL of a step's bytes (cached on the step; only the JSON routes need it). */
 export function stepDataUrl(step: Step): Promise<string> {
-  step.dataUrl ??= blobToDataUrl(step.blob);
+  step.dataUrl ??= stepBlob(step).then(blobToDataUrl);
   return step.dataUrl;
 }
 

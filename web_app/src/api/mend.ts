@@ -1,5 +1,6 @@
 // mend's own routes: the binary edit, history, jobs, session snapshots.
 import { json, request, sendJson } from './client';
+import { multipart, type Part } from '../lib/multipart';
 import type { InpaintRequest, InpaintResult } from './iopaint';
 import type { HistoryPage, Job, ModelEntry, Retention, SessionSnapshot } from './types';
 
@@ -15,6 +16,24 @@ export interface EditRequest {
   settings: Omit<InpaintRequest, 'image' | 'mask'>;
   /** The job id, chosen here so a cancel can name it before the answer arrives. */
   jobId: string;
+  /** Ask for only the changed rectangle of the result (`crop=changed`). */
+  crop?: boolean;
+}
+
+/** Where a cropped answer lies in the whole result (`X-Crop`). */
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** `X-Crop: x,y,width,height`, or null when absent or malformed. */
+export function parseCrop(value: string | null): CropRect | null {
+  const v = value?.split(',').map((n) => Number(n.trim()));
+  if (!v || v.length !== 4 || v.some((n) => !Number.isInteger(n) || n < 0)) return null;
+  const [x = 0, y = 0, width = 0, height = 0] = v;
+  return width > 0 && height > 0 ? { x, y, width, height } : null;
 }
 
 export interface EditResult extends InpaintResult {
@@ -22,16 +41,22 @@ export interface EditResult extends InpaintResult {
   imageSha256: string | null;
   /** The server kept the uploaded image under this SHA-256. */
   inputSha256: string | null;
+  /** Set when `blob` is only this rectangle of the result (PNG); `null`: the whole result. */
+  crop: CropRect | null;
 }
 
-/** Runs a local edit; the answer is image bytes in the input's format. */
+/** Runs a local edit; the answer is image bytes in the input's format (or their `crop`). */
 export async function edit(req: EditRequest, signal?: AbortSignal): Promise<EditResult> {
-  const form = new FormData();
-  if (req.image) form.append('image', req.image, 'image');
-  else if (req.imageSha256) form.append('image_sha256', req.imageSha256);
-  form.append('mask', new Blob([req.mask as Uint8Array<ArrayBuffer>], { type: 'image/png' }), 'mask.png');
-  form.append('settings', JSON.stringify(req.settings));
-  const res = await request('/api/v1/edit', { method: 'POST', headers: { 'X-Job-Id': req.jobId }, body: form, signal: signal ?? null }, 'Erase');
+  const fields: [string, Part][] = [];
+  if (req.image) fields.push(['image', { bytes: new Uint8Array(await req.image.arrayBuffer()), type: req.image.type || 'application/octet-stream', filename: 'image' }]);
+  else if (req.imageSha256) fields.push(['image_sha256', req.imageSha256]);
+  fields.push(['mask', { bytes: req.mask, type: 'image/png', filename: 'mask.png' }]);
+  fields.push(['settings', JSON.stringify(req.settings)]);
+  if (req.crop) fields.push(['crop', 'changed']);
+  const { body, contentType } = multipart(fields);
+  performance.mark('mend:fetch');
+  const res = await request('/api/v1/edit', { method: 'POST', headers: { 'Content-Type': contentType, 'X-Job-Id': req.jobId }, body, signal: signal ?? null }, 'Erase');
+  performance.mark('mend:headers');
   return {
     blob: await res.blob(),
     jobId: res.headers.get('X-Job-Id'),
@@ -39,6 +64,7 @@ export async function edit(req: EditRequest, signal?: AbortSignal): Promise<Edit
     seed: res.headers.get('X-Seed'),
     imageSha256: res.headers.get('X-Image-Sha256'),
     inputSha256: res.headers.get('X-Input-Sha256'),
+    crop: parseCrop(res.headers.get('X-Crop')),
   };
 }
 

@@ -385,11 +385,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "multipart/form-data": components["schemas"]["EditForm"];
+                    "multipart/form-data": components["schemas"]["MendEditForm"];
                 };
             };
             responses: {
-                /** @description The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time) */
+                /** @description The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time). With `crop=changed` (when honoured): only the changed rectangle of the result as PNG, placed by `X-Crop: x,y,width,height`; the other headers still describe the whole result */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2883,6 +2883,42 @@ export interface components {
              * @description Width in pixels.
              */
             width: number;
+        };
+        /**
+         * @description The form of `POST /api/v1/edit` (documentation only; the route reads the parts itself;
+         *     named apart from the OpenAI route's `EditForm`, which would otherwise replace it in the
+         *     OpenAPI document).
+         */
+        MendEditForm: {
+            /**
+             * @description `changed`: answer only the rectangle of the result whose pixels differ from the input,
+             *     as a PNG, with its place in the `X-Crop` header (`x,y,width,height`, pixels of the
+             *     whole result; a 1×1 rectangle at 0,0 when nothing changed). Pixels outside it equal
+             *     the input's. Honoured when history is on (the whole result is then at
+             *     `GET /api/v1/history/{X-History-Id}/output`), the result is written losslessly (PNG,
+             *     WebP, BMP, TIFF) and the rectangle is opaque (a client draws it over the input);
+             *     otherwise the whole result is answered, without `X-Crop`.
+             */
+            crop?: string | null;
+            /**
+             * Format: binary
+             * @description The image file (PNG, JPEG, WebP, BMP, TIFF, GIF). Required unless `image_sha256` names
+             *     an image the server holds.
+             */
+            image?: string | null;
+            /** @description SHA-256 (hex) of an image sent before or of a result (`X-Image-Sha256`). */
+            image_sha256?: string | null;
+            /**
+             * Format: binary
+             * @description The mask file, same size as the image; luminance > 127 = area to fill. A one-channel
+             *     PNG is smallest.
+             */
+            mask: string;
+            /**
+             * @description The other fields of IOPaint's `InpaintRequest` as JSON (`image` and `mask` not allowed
+             *     there); defaults when absent.
+             */
+            settings?: string | null;
         };
         /** @description One model as mend's API lists it. */
         ModelEntry: {

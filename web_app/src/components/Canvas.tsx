@@ -5,7 +5,7 @@ import { pickAt } from '../actions/maskGenerator';
 import { runEdit } from '../actions/run';
 import { drawStroke, renderMask } from '../lib/image';
 import type { MaskOp } from '../lib/stack';
-import { currentStep, useEditor } from '../state/editor';
+import { currentStep, shownOf, useEditor, type Patch } from '../state/editor';
 import { useSettings } from '../state/settings';
 import { useMaskPick } from '../state/maskPick';
 import { useUi } from '../state/ui';
@@ -15,10 +15,24 @@ import { DropHint } from './DropHint';
 const MASK_COLOR = '#ffcc00';
 
 type Stroke = Extract<MaskOp, { type: 'stroke' }>;
+
+/** A result's changed rectangle, drawn where it belongs over the image it was made from. */
+function PatchLayer({ patch }: { patch: Patch }) {
+  const draw = useCallback(
+    (c: HTMLCanvasElement | null) => {
+      c?.getContext('2d')?.drawImage(patch.bitmap, 0, 0);
+    },
+    [patch],
+  );
+  return <canvas ref={draw} width={patch.bitmap.width} height={patch.bitmap.height} className="patch" style={{ left: patch.x, top: patch.y }} aria-hidden />;
+}
+
 export function Canvas() {
   const step = useEditor((s) => currentStep(s));
   const original = useEditor((s) => s.steps[0] ?? null);
   const ops = useEditor((s) => s.ops);
+  // A patched step's bytes arrived: show its own image instead of base + patch.
+  useEditor((s) => s.loaded);
   const view = useUi((s) => s.view);
   const tool = useUi((s) => s.tool);
   const compare = useUi((s) => s.compare);
@@ -53,10 +67,13 @@ export function Canvas() {
     return () => document.removeEventListener('mend:fit', onFit);
   }, [fit]);
 
-  // Re-render the mask whenever its operations or the image change.
+  // Re-render the mask whenever its operations or the image change (not for the stroke just
+  // painted: the canvas already shows it).
+  const drawn = useRef<{ ops: MaskOp[]; step: unknown } | null>(null);
   useEffect(() => {
     const c = maskRef.current;
-    if (c && step) renderMask(c, ops, MASK_COLOR);
+    if (c && step && (ops !== drawn.current?.ops || step !== drawn.current.step)) renderMask(c, ops, MASK_COLOR);
+    drawn.current = { ops, step };
   }, [ops, step]);
 
   // Space held = pan mode.
@@ -146,10 +163,12 @@ export function Canvas() {
     if (!s) return;
     const t0 = performance.now();
     useEditor.getState().addOp(s);
+    drawn.current = { ops: useEditor.getState().ops, step: currentStep(useEditor.getState()) };
     if (s.mode === 'brush' && useSettings.getState().autoRun) void runEdit(t0);
   };
 
   const transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+  const shown = step ? shownOf(step) : null;
   const showBrush = step && cursor && !panning && !compare && !picking;
   return (
     <div
@@ -167,11 +186,19 @@ export function Canvas() {
       {!step && <DropHint />}
       {step && (
         <div className="stage" style={{ width: step.width, height: step.height, transform }}>
-          <img src={step.url} alt="Current result" draggable={false} className="layer" data-testid="result-image" />
+          <img
+            src={shown?.url ?? undefined}
+            alt="Current result"
+            draggable={false}
+            className="layer"
+            data-testid="result-image"
+            data-pending={shown?.patches.length ? 'true' : undefined}
+          />
+          {shown?.patches.map((p, i) => <PatchLayer key={`${i}:${p.x},${p.y}`} patch={p} />)}
           <canvas ref={maskRef} width={step.width} height={step.height} className="layer mask" data-testid="mask-canvas" />
           {compare && original && (
             <img
-              src={original.url}
+              src={original.url ?? undefined}
               alt="Original"
               draggable={false}
               className="layer before"

@@ -90,7 +90,7 @@ export function Toolbar() {
       <button type="button" className="btn primary" disabled={!masked || busy} onClick={() => void runEdit()} title="Erase the masked area (Enter)">
         <Icon name="run" /> {mode === 'cloud' ? 'Edit' : 'Erase'}
       </button>
-      <button type="button" className="btn icon" disabled={!hasImage} onClick={downloadCurrent} title="Download the result (Ctrl+S)" aria-label="Download">
+      <button type="button" className="btn icon" disabled={!hasImage} onClick={() => void downloadCurrent()} title="Download the result (Ctrl+S)" aria-label="Download">
         <Icon name="download" />
       </button>
       <button

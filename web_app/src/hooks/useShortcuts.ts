@@ -29,7 +29,7 @@ export function handleKey(e: KeyboardEvent): boolean {
     if (e.shiftKey) ed.redo();
     else ed.undo();
   } else if (mod && k === 'y') ed.redo();
-  else if (mod && k === 's') downloadCurrent();
+  else if (mod && k === 's') void downloadCurrent();
   else if (mod && k === 'o') document.getElementById('file-input')?.click();
   else if (mod) return false;
   else if (e.key === '[') st.set({ brushSize: Math.max(4, st.brushSize - 5) });

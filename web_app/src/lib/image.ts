@@ -1,5 +1,5 @@
 // Image helpers: blobs, data URLs, decoding, mask rendering and export.
-import { base64, grayPng } from './png';
+import { base64, bitPng, bitRowBytes } from './png';
 import type { MaskOp } from './stack';
 
 export function blobToDataUrl(blob: Blob): Promise<string> {
@@ -105,12 +105,13 @@ export function opsBounds(ops: MaskOp[], width: number, height: number): [number
 }
 
 /**
- * The mask as grayscale PNG bytes (255 = area to change), image-sized. `drawn` may be a canvas
- * that already shows exactly `ops` (the editor's overlay), which saves re-drawing them. Only
- * the operations' bounding box is read back from the canvas.
+ * The mask as a 1-bit grayscale PNG (white = area to change), image-sized. `drawn` may be a
+ * canvas that already shows exactly `ops` (the editor's overlay), which saves re-drawing them.
+ * Only the operations' bounding box is read back from the canvas.
  */
 export function maskPngBytes(ops: MaskOp[], width: number, height: number, drawn?: HTMLCanvasElement | null): Uint8Array {
-  const gray = new Uint8Array(width * height);
+  const stride = bitRowBytes(width);
+  const raw = new Uint8Array(stride * height);
   const box = opsBounds(ops, width, height);
   if (box) {
     let source = drawn && drawn.width === width && drawn.height === height ? drawn : null;
@@ -123,11 +124,13 @@ export function maskPngBytes(ops: MaskOp[], width: number, height: number, drawn
     const bw = bx1 - bx;
     const rgba = ctx2d(source, true).getImageData(bx, by, bw, by1 - by).data;
     for (let y = by, j = 3; y < by1; y++) {
-      const row = y * width;
-      for (let x = bx; x < bx1; x++, j += 4) gray[row + x] = (rgba[j] ?? 0) > 127 ? 255 : 0;
+      const row = y * stride + 1;
+      for (let x = bx; x < bx1; x++, j += 4) {
+        if ((rgba[j] ?? 0) > 127) raw[row + (x >> 3)] = (raw[row + (x >> 3)] ?? 0) | (0x80 >> (x & 7));
+      }
     }
   }
-  return grayPng(gray, width, height);
+  return bitPng(raw, width, height);
 }
 
 /** [`maskPngBytes`] as a data URL (for the JSON routes). */

@@ -1,5 +1,6 @@
-// A small grayscale PNG encoder for masks: one byte per pixel, compressed synchronously with the
-// run-length zlib encoder (masks are long runs), far cheaper than the canvas's RGBA PNG path.
+// A small grayscale PNG encoder for masks: one byte or one bit per pixel, compressed
+// synchronously with the run-length zlib encoder (masks are long runs), far cheaper than the
+// canvas's RGBA PNG path.
 import { zlibRle } from './deflate';
 
 const CRC_TABLE = (() => {
@@ -28,15 +29,13 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Encodes 8-bit grayscale pixels (row-major, width×height) as a PNG. */
-export function grayPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
-  const raw = new Uint8Array((width + 1) * height);
-  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+/** A grayscale PNG of `bitDepth` from its filtered scanlines (`raw`, zlib-compressed here). */
+function grayPngOf(raw: Uint8Array, width: number, height: number, bitDepth: 1 | 8): Uint8Array {
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
   v.setUint32(4, height);
-  ihdr[8] = 8; // bit depth
+  ihdr[8] = bitDepth;
   ihdr[9] = 0; // grayscale
   const parts = [
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
@@ -51,6 +50,26 @@ export function grayPng(pixels: Uint8Array, width: number, height: number): Uint
     o += p.length;
   }
   return out;
+}
+
+/** Encodes 8-bit grayscale pixels (row-major, width×height) as a PNG. */
+export function grayPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
+  const raw = new Uint8Array((width + 1) * height);
+  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  return grayPngOf(raw, width, height, 8);
+}
+
+/** Bytes per scanline of a 1-bit PNG `width` pixels wide, the filter byte included. */
+export const bitRowBytes = (width: number): number => ((width + 7) >> 3) + 1;
+
+/**
+ * A 1-bit grayscale PNG (1 = white) from its scanlines: per row a filter byte (0) and the
+ * pixels packed most significant bit first, `bitRowBytes(width)` bytes in all. A binary mask
+ * this way is an eighth of the 8-bit one to compress and checksum.
+ */
+export function bitPng(raw: Uint8Array, width: number, height: number): Uint8Array {
+  if (raw.length !== bitRowBytes(width) * height) throw new Error('1-bit PNG: wrong scanline size');
+  return grayPngOf(raw, width, height, 1);
 }
 
 /** Base64 of bytes (chunked, so large buffers do not overflow the call stack). */

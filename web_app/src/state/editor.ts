@@ -3,10 +3,24 @@ import { create } from 'zustand';
 import * as stack from '../lib/stack';
 import type { MaskOp, StackState } from '../lib/stack';
 
+/**
+ * The changed rectangle of a result (`POST /api/v1/edit` with `crop=changed`), shown over the
+ * step it was made from until the result's own bytes are loaded.
+ */
+export interface Patch {
+  /** The step the edit ran on. */
+  base: Step;
+  x: number;
+  y: number;
+  bitmap: ImageBitmap;
+}
+
 /** One image on the stack: the original or a result. */
 export interface Step {
-  blob: Blob;
-  url: string;
+  /** The image bytes; `null` while a patched result's bytes are loading (see `patch`). */
+  blob: Blob | null;
+  /** Object URL of `blob`; `null` while it loads. */
+  url: string | null;
   width: number;
   height: number;
   /** The history entry whose `output` this is (`input` for the original), if stored. */
@@ -16,6 +30,10 @@ export interface Step {
   dataUrl?: Promise<string>;
   /** SHA-256 under which the server keeps this image (`POST /api/v1/edit` sends only it). */
   serverKey?: string | null;
+  /** What is on screen until `blob` is loaded: the changed rectangle over `patch.base`. */
+  patch?: Patch | null;
+  /** Loading `blob` for a patched step (see `loadFull` in actions/steps). */
+  full?: Promise<Blob>;
 }
 
 export interface OpenedFile {
@@ -27,6 +45,8 @@ interface EditorState extends StackState<Step> {
   file: OpenedFile | null;
   /** The history entry whose `input` is the original (for session snapshots). */
   originalHistoryId: string | null;
+  /** Bumped when a patched step's bytes arrive (the step object is updated in place). */
+  loaded: number;
   open: (file: OpenedFile, first: Step, originalHistoryId?: string | null) => void;
   restore: (file: OpenedFile, steps: Step[], index: number, originalHistoryId: string | null) => void;
   pushResult: (step: Step) => void;
@@ -35,6 +55,13 @@ interface EditorState extends StackState<Step> {
   undo: () => void;
   redo: () => void;
   setOriginalHistoryId: (id: string) => void;
+  stepLoaded: () => void;
+}
+
+/** Releases what a step no longer on the stack holds. */
+function release(s: Step): void {
+  if (s.url) URL.revokeObjectURL(s.url);
+  s.patch?.bitmap.close();
 }
 
 function stackOf(s: StackState<Step>): StackState<Step> {
@@ -45,17 +72,18 @@ export const useEditor = create<EditorState>()((set, get) => ({
   ...stack.emptyStack<Step>(),
   file: null,
   originalHistoryId: null,
+  loaded: 0,
   open: (file, first, originalHistoryId = null) => {
-    for (const s of get().steps) URL.revokeObjectURL(s.url);
+    for (const s of get().steps) release(s);
     set({ ...stack.start(first), file, originalHistoryId });
   },
   restore: (file, steps, index, originalHistoryId) => {
-    for (const s of get().steps) URL.revokeObjectURL(s.url);
+    for (const s of get().steps) release(s);
     set({ steps, index, ops: [], redoOps: [], file, originalHistoryId });
   },
   pushResult: (step) => {
     const s = get();
-    for (const dropped of s.steps.slice(s.index + 1)) URL.revokeObjectURL(dropped.url);
+    for (const dropped of s.steps.slice(s.index + 1)) release(dropped);
     set(stack.pushStep(stackOf(s), step));
   },
   addOp: (op) => set(stack.addOp(stackOf(get()), op)),
@@ -63,7 +91,22 @@ export const useEditor = create<EditorState>()((set, get) => ({
   undo: () => set(stack.undo(stackOf(get()))),
   redo: () => set(stack.redo(stackOf(get()))),
   setOriginalHistoryId: (id) => set({ originalHistoryId: id }),
+  stepLoaded: () => set({ loaded: get().loaded + 1 }),
 }));
+
+/**
+ * What shows `step`: the nearest step at or below it whose bytes are loaded (`url`), and the
+ * patches to draw over that image, bottom first.
+ */
+export function shownOf(step: Step): { url: string | null; patches: Patch[] } {
+  const patches: Patch[] = [];
+  let s: Step = step;
+  while (!s.url && s.patch) {
+    patches.unshift(s.patch);
+    s = s.patch.base;
+  }
+  return { url: s.url, patches };
+}
 
 /** The step on screen, if an image is open. */
 export const currentStep = (s: StackState<Step>): Step | null => s.steps[s.index] ?? null;

@@ -7,6 +7,14 @@
 //! [`ImageCache`](crate::server::image_cache::ImageCache), so an editor sends an image once and
 //! then only masks. A name the cache does not hold answers 412 and the client uploads again.
 //! The client may choose the job id (`X-Job-Id`) so it can cancel before the answer arrives.
+//!
+//! With `crop=changed` the answer is only the rectangle of the result that differs from the
+//! input (PNG, its place in `X-Crop`), so an editor that already shows the input decodes and
+//! draws a few kilobytes instead of the whole picture; the whole result is still encoded,
+//! kept for the next stroke (`X-Image-Sha256`) and recorded in history (`X-History-Id`), where
+//! the client fetches its bytes when it needs them. Without history, when the result is
+//! written in a lossy format or when the rectangle is not opaque, the whole result is
+//! answered as usual (no `X-Crop`).
 
 use std::time::Instant;
 
@@ -17,7 +25,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::imaging::{self, ImageFormatKind};
+use image::{GrayImage, RgbImage};
+
+use crate::imaging::{self, DecodedImage, ImageFormatKind, ImageMetadata};
 use crate::server::api_v1::hooks::Hooks;
 use crate::server::api_v1::inpaint::{
     check_mask, effective_seed, image_response, model_config, settings_json,
@@ -31,9 +41,11 @@ use crate::server::image_cache::{CachedImage, ImageCache};
 use crate::server::state::{AppState, blocking};
 use crate::{Error, Result};
 
-/// The form of `POST /api/v1/edit` (documentation only; the route reads the parts itself).
+/// The form of `POST /api/v1/edit` (documentation only; the route reads the parts itself;
+/// named apart from the OpenAI route's `EditForm`, which would otherwise replace it in the
+/// OpenAPI document).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct EditForm {
+pub struct MendEditForm {
     /// The image file (PNG, JPEG, WebP, BMP, TIFF, GIF). Required unless `image_sha256` names
     /// an image the server holds.
     #[schema(value_type = Option<String>, format = Binary)]
@@ -47,6 +59,14 @@ pub struct EditForm {
     /// The other fields of IOPaint's `InpaintRequest` as JSON (`image` and `mask` not allowed
     /// there); defaults when absent.
     pub settings: Option<String>,
+    /// `changed`: answer only the rectangle of the result whose pixels differ from the input,
+    /// as a PNG, with its place in the `X-Crop` header (`x,y,width,height`, pixels of the
+    /// whole result; a 1×1 rectangle at 0,0 when nothing changed). Pixels outside it equal
+    /// the input's. Honoured when history is on (the whole result is then at
+    /// `GET /api/v1/history/{X-History-Id}/output`), the result is written losslessly (PNG,
+    /// WebP, BMP, TIFF) and the rectangle is opaque (a client draws it over the input);
+    /// otherwise the whole result is answered, without `X-Crop`.
+    pub crop: Option<String>,
 }
 
 /// Inpaints the masked area; the editor's binary alternative to `POST /api/v1/inpaint`.
@@ -54,10 +74,10 @@ pub struct EditForm {
     post,
     path = "/api/v1/edit",
     tag = "mend",
-    request_body(content = EditForm, content_type = "multipart/form-data"),
+    request_body(content = MendEditForm, content_type = "multipart/form-data"),
     params(("X-Job-Id" = Option<String>, Header, description = "The job (and history) id to use, a lower-case UUID v7 of the current time, so the client can cancel with `DELETE /api/v1/jobs/{id}` before the answer arrives; 409 if taken")),
     responses(
-        (status = 200, description = "The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time)", content_type = "image/png"),
+        (status = 200, description = "The result, encoded like the input; headers `X-Seed`, `X-Job-Id`, `X-History-Id`, `X-Input-Sha256` (the image was kept) and `X-Image-Sha256` (the result was kept: send it as `image_sha256` next time). With `crop=changed` (when honoured): only the changed rectangle of the result as PNG, placed by `X-Crop: x,y,width,height`; the other headers still describe the whole result", content_type = "image/png"),
         (status = 400, description = "Undecodable image, malformed form or size mismatch", body = crate::server::error::ErrorBody),
         (status = 409, description = "The job id is taken", body = crate::server::error::ErrorBody),
         (status = 412, description = "`image_sha256` names no image the server holds: send the image", body = crate::server::error::ErrorBody),
@@ -75,6 +95,7 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
     let settings = settings_json(&req);
     let seed = effective_seed(req.sd_seed);
     let hooks = Hooks::resolve(&state.plugins, &req.plugins)?;
+    let crop = form.crop()?;
 
     let (limits, keep_input, cache) = (state.limits, state.config.history, state.images.clone());
     let source = match (form.image, form.image_sha256) {
@@ -122,6 +143,9 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
         Ok((decoded, mask, input, key))
     })
     .await?;
+    // What the result is compared with for `crop=changed`.
+    let before = (crop && keep_input && lossless(decoded.format))
+        .then(|| (decoded.rgb.clone(), decoded.alpha.clone()));
     let format = decoded.format;
     let job = LocalJob {
         id,
@@ -147,6 +171,17 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
         pixels,
         ..
     } = run_local(&state, job).await?;
+    // `crop=changed`: the rectangle that differs from the input, encoded on its own.
+    let (pixels, cropped) = match before {
+        Some(before) if history_id.is_some() => {
+            blocking(move || {
+                let cropped = changed_crop(&before, &pixels)?;
+                Ok((pixels, cropped))
+            })
+            .await?
+        }
+        _ => (pixels, None),
+    };
     // A lossless result decodes to exactly these pixels: keep them for the next stroke.
     let result_key = if lossless(format) {
         let key = ImageCache::key(&bytes);
@@ -161,10 +196,15 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
     } else {
         None
     };
-    let mut response = image_response(format, seed, &job_id, history_id.as_deref(), bytes);
+    let (body_format, body, crop_header) = match cropped {
+        Some((rect, png)) => (ImageFormatKind::Png, png, Some(rect)),
+        None => (format, bytes, None),
+    };
+    let mut response = image_response(body_format, seed, &job_id, history_id.as_deref(), body);
     for (name, key) in [
         ("x-input-sha256", input_key),
         ("x-image-sha256", result_key),
+        ("x-crop", crop_header),
     ] {
         if let Some(Ok(v)) = key.as_deref().map(HeaderValue::from_str) {
             response
@@ -183,6 +223,86 @@ enum Source {
     Cached(std::sync::Arc<CachedImage>),
 }
 
+/// The rectangle `(x, y, width, height)` of `after` whose pixels (colour and alpha) differ
+/// from `before`, as `x,y,width,height`, and that rectangle of `after` as PNG. `None` when the
+/// sizes or the presence of alpha differ, or the rectangle is not opaque (the caller then
+/// answers the whole result).
+fn changed_crop(
+    before: &(RgbImage, Option<GrayImage>),
+    after: &DecodedImage,
+) -> Result<Option<(String, Vec<u8>)>> {
+    let (rgb, alpha) = before;
+    if rgb.dimensions() != after.rgb.dimensions() || alpha.is_some() != after.alpha.is_some() {
+        return Ok(None);
+    }
+    let w = rgb.width();
+    let rect = [
+        changed_rect(rgb.as_raw(), after.rgb.as_raw(), w, 3),
+        match (alpha, &after.alpha) {
+            (Some(a), Some(b)) => changed_rect(a.as_raw(), b.as_raw(), w, 1),
+            _ => None,
+        },
+    ]
+    .into_iter()
+    .flatten()
+    .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)));
+    // Nothing changed: one unchanged pixel (an empty PNG does not exist).
+    let (x0, y0, x1, y1) = rect.unwrap_or((0, 0, 1, 1));
+    let (cw, ch) = (x1 - x0, y1 - y0);
+    let crop_rgb = image::imageops::crop_imm(&after.rgb, x0, y0, cw, ch).to_image();
+    let crop_alpha = after
+        .alpha
+        .as_ref()
+        .map(|a| image::imageops::crop_imm(a, x0, y0, cw, ch).to_image());
+    // A client draws the rectangle over the input: that shows the result only where it is
+    // opaque.
+    if crop_alpha
+        .as_ref()
+        .is_some_and(|a| a.iter().any(|&v| v < 255))
+    {
+        return Ok(None);
+    }
+    let png = imaging::encode_png(
+        &crop_rgb,
+        crop_alpha.as_ref(),
+        &ImageMetadata::default(),
+        imaging::PngCompression::Fast,
+    )?;
+    Ok(Some((format!("{x0},{y0},{cw},{ch}"), png)))
+}
+
+/// The bounding box `[x0, x1) × [y0, y1)` of the pixels that differ between two images of
+/// `width` pixels of `channels` bytes each, row-major; `None` when they are equal.
+fn changed_rect(a: &[u8], b: &[u8], width: u32, channels: usize) -> Option<(u32, u32, u32, u32)> {
+    let stride = usize::try_from(width).ok()?.checked_mul(channels)?;
+    if stride == 0 {
+        return None;
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+    for (y, (ra, rb)) in a
+        .chunks_exact(stride)
+        .zip(b.chunks_exact(stride))
+        .enumerate()
+    {
+        if ra == rb {
+            continue;
+        }
+        let first = ra.iter().zip(rb).position(|(p, q)| p != q).unwrap_or(0);
+        let last = ra
+            .iter()
+            .zip(rb)
+            .rposition(|(p, q)| p != q)
+            .unwrap_or(first);
+        x0 = x0.min(first / channels);
+        x1 = x1.max(last / channels + 1);
+        y0 = y0.min(y);
+        y1 = y + 1;
+    }
+    let to = |v: usize| u32::try_from(v).ok();
+    (y0 != usize::MAX).then_some(())?;
+    Some((to(x0)?, to(y0)?, to(x1)?, to(y1)?))
+}
+
 /// Formats mend writes losslessly (decoding the answer gives the result's pixels back).
 fn lossless(format: ImageFormatKind) -> bool {
     matches!(
@@ -198,6 +318,7 @@ struct EditParts {
     image_sha256: Option<String>,
     mask: Bytes,
     settings: Option<String>,
+    crop: Option<String>,
 }
 
 impl EditParts {
@@ -227,6 +348,7 @@ impl EditParts {
                 "mask" => mask = Some(data),
                 "image_sha256" => form.image_sha256 = Some(text(&name, &data)?),
                 "settings" => form.settings = Some(text(&name, &data)?),
+                "crop" => form.crop = Some(text(&name, &data)?),
                 other => {
                     return Err(Error::BadRequest(format!("unknown form field `{other}`")).into());
                 }
@@ -234,6 +356,17 @@ impl EditParts {
         }
         form.mask = mask.ok_or_else(|| Error::BadRequest("field `mask` is required".into()))?;
         Ok(form)
+    }
+
+    /// Whether the client asked for only the changed rectangle (`crop=changed`).
+    fn crop(&self) -> Result<bool> {
+        match self.crop.as_deref() {
+            None | Some("") | Some("none") => Ok(false),
+            Some("changed") => Ok(true),
+            Some(other) => Err(Error::BadRequest(format!(
+                "`crop` must be `changed` or `none`, got `{other}`"
+            ))),
+        }
     }
 
     /// The settings as IOPaint's request (defaults when absent).
