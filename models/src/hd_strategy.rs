@@ -97,7 +97,28 @@ fn run_crop<M: InpaintModel + ?Sized>(
     config: &InpaintConfig,
     progress: &dyn Progress,
 ) -> Result<RgbImage> {
-    let rects = crop_rects(mask, config.hd_strategy_crop_margin);
+    on_crops(
+        model,
+        image,
+        mask,
+        config.hd_strategy_crop_margin,
+        progress,
+        |m, crop_img, crop_mask, sub| pad_forward(m, crop_img, crop_mask, config, sub),
+    )
+}
+
+/// Runs `run` on each [`crop_rects`] rectangle (with `margin`) of `image`/`mask` and pastes
+/// its results into a copy of `image` in box order. Progress is spread evenly over the crops,
+/// and a cancel between crops stops.
+fn on_crops<M: InpaintModel + ?Sized>(
+    model: &mut M,
+    image: &RgbImage,
+    mask: &GrayImage,
+    margin: u32,
+    progress: &dyn Progress,
+    mut run: impl FnMut(&mut M, &RgbImage, &GrayImage, &dyn Progress) -> Result<RgbImage>,
+) -> Result<RgbImage> {
+    let rects = crop_rects(mask, margin);
     let mut out = image.clone();
     let n = rects.len();
     for (i, r) in rects.iter().enumerate() {
@@ -108,7 +129,7 @@ fn run_crop<M: InpaintModel + ?Sized>(
             offset: i as f32 / n as f32,
             scale: 1.0 / n as f32,
         };
-        let result = pad_forward(model, &crop_img, &crop_mask, config, &sub)?;
+        let result = run(model, &crop_img, &crop_mask, &sub)?;
         // Crops are read from `image`, never from `out`, so pasting right away is the same as
         // pasting after all crops ran (upstream's order).
         imageops::replace(&mut out, &result, i64::from(r.x1), i64::from(r.y1));
@@ -151,43 +172,14 @@ pub fn run_fixed_side<M: InpaintModel + ?Sized>(
     if (w, h) == (side, side) {
         return pad_forward(model, image, &mask, config, progress);
     }
-    let rects = crop_rects(&mask, FIXED_SIDE_CROP_MARGIN);
-    let mut out = image.clone();
-    let n = rects.len();
-    for (i, r) in rects.iter().enumerate() {
-        let (cw, ch) = (r.width(), r.height());
-        let crop_img = imageops::crop_imm(image, r.x1, r.y1, cw, ch).to_image();
-        let crop_mask = imageops::crop_imm(&*mask, r.x1, r.y1, cw, ch).to_image();
-        let (nw, nh) = resized_size(cw, ch, side);
-        let sub = ScaledProgress {
-            inner: progress,
-            offset: i as f32 / n as f32,
-            scale: 1.0 / n as f32,
-        };
-        let mut result = if (nw, nh) == (cw, ch) {
-            pad_forward(model, &crop_img, &crop_mask, config, &sub)?
-        } else {
-            let small_img = imageops::resize(&crop_img, nw, nh, RESAMPLE);
-            let mut small_mask = imageops::resize(&crop_mask, nw, nh, RESAMPLE);
-            binarize(&mut small_mask, INPAINT_THRESHOLD);
-            let small = pad_forward(model, &small_img, &small_mask, config, &sub)?;
-            imageops::resize(&small, cw, ch, RESAMPLE)
-        };
-        for ((o, orig), m) in result
-            .pixels_mut()
-            .zip(crop_img.pixels())
-            .zip(crop_mask.pixels())
-        {
-            if m.0[0] == 0 {
-                *o = *orig;
-            }
-        }
-        imageops::replace(&mut out, &result, i64::from(r.x1), i64::from(r.y1));
-        if !progress.report((i + 1) as f32 / n as f32) {
-            return Err(Error::Cancelled);
-        }
-    }
-    Ok(out)
+    on_crops(
+        model,
+        image,
+        &mask,
+        FIXED_SIDE_CROP_MARGIN,
+        progress,
+        |m, crop_img, crop_mask, sub| scaled_pad_forward(m, crop_img, crop_mask, side, config, sub),
+    )
 }
 
 /// Resize strategy body (sizes checked, mask binary, limit exceeded).
@@ -198,14 +190,39 @@ fn run_resize<M: InpaintModel + ?Sized>(
     config: &InpaintConfig,
     progress: &dyn Progress,
 ) -> Result<RgbImage> {
+    scaled_pad_forward(
+        model,
+        image,
+        mask,
+        config.hd_strategy_resize_limit,
+        config,
+        progress,
+    )
+}
+
+/// [`pad_forward`] with the longer side brought down to `limit` ([`resized_size`]) when it is
+/// longer: image and mask downscaled (bicubic), the mask re-binarised, the result scaled back;
+/// then every pixel outside the (binary) `mask` is restored from `image` bit-exact.
+fn scaled_pad_forward<M: InpaintModel + ?Sized>(
+    model: &mut M,
+    image: &RgbImage,
+    mask: &GrayImage,
+    limit: u32,
+    config: &InpaintConfig,
+    progress: &dyn Progress,
+) -> Result<RgbImage> {
     let (w, h) = image.dimensions();
-    let (nw, nh) = resized_size(w, h, config.hd_strategy_resize_limit);
-    let small_image = imageops::resize(image, nw, nh, RESAMPLE);
-    let mut small_mask = imageops::resize(mask, nw, nh, RESAMPLE);
-    // Upstream bug #17: IOPaint keeps the interpolated grey levels; mend re-binarises.
-    binarize(&mut small_mask, INPAINT_THRESHOLD);
-    let small_out = pad_forward(model, &small_image, &small_mask, config, progress)?;
-    let mut out = imageops::resize(&small_out, w, h, RESAMPLE);
+    let (nw, nh) = resized_size(w, h, limit);
+    let mut out = if (nw, nh) == (w, h) {
+        pad_forward(model, image, mask, config, progress)?
+    } else {
+        let small_image = imageops::resize(image, nw, nh, RESAMPLE);
+        let mut small_mask = imageops::resize(mask, nw, nh, RESAMPLE);
+        // Upstream bug #17: IOPaint keeps the interpolated grey levels; mend re-binarises.
+        binarize(&mut small_mask, INPAINT_THRESHOLD);
+        let small_out = pad_forward(model, &small_image, &small_mask, config, progress)?;
+        imageops::resize(&small_out, w, h, RESAMPLE)
+    };
     // Restore every pixel outside the original mask (upstream: `mask < 127`; binary here).
     for ((o, orig), m) in out.pixels_mut().zip(image.pixels()).zip(mask.pixels()) {
         if m.0[0] == 0 {

@@ -24,9 +24,11 @@
 //! - [`tensor_map`]: named host tensors (state dicts) and safetensors reading/writing.
 //! - [`weights`]: weight files (TorchScript archives, safetensors) → [`tensor_map::TensorMap`],
 //!   the safetensors cache of converted archives, md5 checks.
-//! - `gemm`: faer matrix products for the native CPU paths (LaMa, MI-GAN).
+//! - `gemm`, `buffer_pool`: faer matrix products and recycled buffers for the native CPU
+//!   paths (LaMa, MI-GAN).
 //! - [`error`]: the crate's error type.
 
+mod buffer_pool;
 pub mod catalogue;
 pub mod cv2;
 pub mod device;

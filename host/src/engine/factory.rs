@@ -77,9 +77,7 @@ fn lama_loader(
     maps: Vec<TensorMap>,
     device: &ComputeDevice,
 ) -> mend_models::Result<Box<dyn InpaintModel>> {
-    let map = maps.into_iter().next().ok_or_else(|| {
-        mend_models::Error::InvalidWeights(format!("{}: no weights file given", entry.name))
-    })?;
+    let map = first_state_dict(entry, maps)?;
     let lama = Lama::from_state_dict(&map, device.device())?.with_name(entry.name);
     Ok(Box::new(lama))
 }
@@ -91,10 +89,18 @@ fn migan_loader(
     maps: Vec<TensorMap>,
     device: &ComputeDevice,
 ) -> mend_models::Result<Box<dyn InpaintModel>> {
-    let map = maps.into_iter().next().ok_or_else(|| {
-        mend_models::Error::InvalidWeights(format!("{}: no weights file given", entry.name))
-    })?;
+    let map = first_state_dict(entry, maps)?;
     Ok(Box::new(Migan::from_state_dict(&map, device.device())?))
+}
+
+/// The first state dict handed to a single-file model's loader.
+fn first_state_dict(
+    entry: &CatalogueEntry,
+    maps: Vec<TensorMap>,
+) -> mend_models::Result<TensorMap> {
+    maps.into_iter().next().ok_or_else(|| {
+        mend_models::Error::InvalidWeights(format!("{}: no weights file given", entry.name))
+    })
 }
 
 fn builtin_loader(name: &str) -> Option<WeightsLoader> {

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::native::{View, gemm, narrow, scratch};
 use super::weights::HostConv;
+use crate::buffer_pool::BufferPool;
 
 /// A convolution as one GEMM per strip of output rows: `W [out, taps · in]` times the strip's
 /// gathered inputs `[taps · in, rows · w]` (im2col, but only one cache-sized strip at a time).
@@ -218,14 +219,13 @@ fn relu_bias(row: &[f32], b: f32, dst: &mut [f32]) {
         .for_each(|(d, &v)| *d = (v + b).max(0.0));
 }
 
-/// Scratch buffers of the outer layers, and a pool of released layer outputs: fresh memory
-/// costs a page fault per page on first touch (several ms per MiB on a VM), so one forward
-/// recycles the same few buffers through its layers.
+/// Scratch buffers of the outer layers, and a pool of released layer outputs
+/// ([`BufferPool`]).
 #[derive(Debug, Default)]
 pub(crate) struct OuterWorkspace {
     padded: Vec<f32>,
     acc: Vec<f32>,
-    pool: Vec<Vec<f32>>,
+    pool: BufferPool,
 }
 
 impl OuterWorkspace {
@@ -235,30 +235,14 @@ impl OuterWorkspace {
         self.padded.reserve(n.saturating_sub(self.padded.len()));
     }
 
-    /// A buffer of `n` values (contents unspecified): the smallest released one that holds
-    /// `n`, or a new one.
+    /// A buffer of `n` values (contents unspecified), see [`BufferPool::take`].
     pub fn take(&mut self, n: usize) -> Vec<f32> {
-        let best = self
-            .pool
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.capacity() >= n)
-            .min_by_key(|(_, v)| v.capacity())
-            .map(|(i, _)| i);
-        match best {
-            Some(i) => {
-                let mut v = self.pool.swap_remove(i);
-                v.truncate(n);
-                v.resize(n, 0.0);
-                v
-            }
-            None => vec![0.0; n],
-        }
+        self.pool.take(n)
     }
 
     /// Returns a buffer to the pool.
     pub fn give(&mut self, v: Vec<f32>) {
-        self.pool.push(v);
+        self.pool.give(v);
     }
 }
 

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use super::weights::{MiganWeights, Pointwise, SepConv};
 use super::{activation, keep_going_or_cancel};
+use crate::buffer_pool::BufferPool;
 use crate::gemm::{View, all_threads, gemm};
 use crate::{Error, Result};
 
@@ -13,40 +14,6 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub(crate) struct NativeMigan {
     weights: MiganWeights,
-}
-
-/// Recycled buffers of one forward: allocating (and page-faulting) tens of MiB per layer
-/// costs more than the arithmetic. A taken buffer's contents are unspecified; every user
-/// writes all of it before reading.
-#[derive(Default)]
-struct Pool {
-    free: Vec<Vec<f32>>,
-}
-
-impl Pool {
-    /// A buffer of `n` values: the smallest free one that fits, or a new one.
-    fn take(&mut self, n: usize) -> Vec<f32> {
-        let best = self
-            .free
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.capacity() >= n)
-            .min_by_key(|(_, v)| v.capacity())
-            .map(|(i, _)| i);
-        match best {
-            Some(i) => {
-                let mut v = self.free.swap_remove(i);
-                v.resize(n, 0.0);
-                v.truncate(n);
-                v
-            }
-            None => vec![0f32; n],
-        }
-    }
-
-    fn give(&mut self, v: Vec<f32>) {
-        self.free.push(v);
-    }
 }
 
 /// A feature map: `channels` planes of `side × side`.
@@ -83,7 +50,7 @@ impl NativeMigan {
             keep_going_or_cancel(keep_going(*done, total))
         };
 
-        let mut pool = Pool::default();
+        let mut pool = BufferPool::default();
         let mut skips = Vec::with_capacity(w.encoder.len());
         let mut h: Option<Map> = None;
         for block in &w.encoder {
@@ -157,7 +124,7 @@ fn add_into(dst: &mut [f32], src: &[f32]) {
 }
 
 /// A 1×1 convolution with bias over `side × side` planes.
-fn pointwise(p: &Pointwise, x: &[f32], side: usize, pool: &mut Pool) -> Vec<f32> {
+fn pointwise(p: &Pointwise, x: &[f32], side: usize, pool: &mut BufferPool) -> Vec<f32> {
     let n = side * side;
     let mut out = pool.take(p.outputs * n);
     gemm(
@@ -176,7 +143,7 @@ fn pointwise(p: &Pointwise, x: &[f32], side: usize, pool: &mut Pool) -> Vec<f32>
 
 /// One separable convolution: depthwise 3×3 + bias, activation, optional 2× down, 1×1,
 /// optional 2× up, optional noise, activation.
-fn separable(conv: &SepConv, x: &Map, pool: &mut Pool) -> Map {
+fn separable(conv: &SepConv, x: &Map, pool: &mut BufferPool) -> Map {
     let mut t = depthwise3(
         &x.data,
         x.channels,
@@ -232,7 +199,7 @@ fn depthwise3(
     side: usize,
     k: &[f32],
     bias: &[f32],
-    pool: &mut Pool,
+    pool: &mut BufferPool,
 ) -> Vec<f32> {
     let n = side * side;
     let mut out = pool.take(channels * n);
@@ -271,7 +238,7 @@ fn downsample(
     channels: usize,
     side: usize,
     filters: &[f32],
-    pool: &mut Pool,
+    pool: &mut BufferPool,
 ) -> Vec<f32> {
     let half = side / 2;
     let mut out = pool.take(channels * half * half);
@@ -304,7 +271,13 @@ fn downsample(
 /// 2× up: zeros inserted after every pixel, zero padding (2, 1) on each axis, depthwise 4×4
 /// convolution with `filters`. Output `(2·oy + a, 2·ox + b)` takes input rows `oy` (filter
 /// row 2) and `oy − 1` (row 0) for even `a`, `oy` (row 1) and `oy + 1` (row 3) for odd.
-fn upsample(x: &[f32], channels: usize, side: usize, filters: &[f32], pool: &mut Pool) -> Vec<f32> {
+fn upsample(
+    x: &[f32],
+    channels: usize,
+    side: usize,
+    filters: &[f32],
+    pool: &mut BufferPool,
+) -> Vec<f32> {
     let big = 2 * side;
     let mut out = pool.take(channels * big * big);
     out.par_chunks_mut(big * big)
