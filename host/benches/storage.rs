@@ -51,6 +51,7 @@ fn entry(input: &[u8], mask: &[u8], output: &[u8], thumbnail: &[u8]) -> NewEntry
             total_ms: 235,
         },
         input: (input.to_vec(), "png", "image/png"),
+        input_same_as: None,
         mask_png: mask.to_vec(),
         output: (output.to_vec(), "png", "image/png"),
         thumbnail_jpeg: thumbnail.to_vec(),

@@ -112,6 +112,7 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
     .await;
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "x-input-sha256"), None);
+    let same_again = header(&res, "x-history-id").unwrap();
     assert_eq!(res.bytes().await.unwrap(), reference);
 
     // The result by key: the next stroke sends only the mask, and history records the
@@ -134,6 +135,17 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
         .await
         .unwrap();
     assert_eq!(input2.bytes().await.unwrap(), first);
+    // …and stores those bytes once: this entry's input is the last entry's output, linked.
+    let (output1, input2) = (
+        entry_file(&s.data_dir, &same_again, "output.png"),
+        entry_file(&s.data_dir, &history2, "input.png"),
+    );
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (
+        std::fs::metadata(output1).unwrap(),
+        std::fs::metadata(input2).unwrap(),
+    );
+    assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()));
 
     // A key the server does not hold: 412, the client uploads again.
     let res = edit(
@@ -144,6 +156,20 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
     .await;
     assert_eq!(res.status(), 412);
     assert_eq!(error_kind(res).await, "ImageNotCached");
+}
+
+/// The file `name` of the history entry `id` on disk (`files/YYYY/MM/DD/<id>/name`).
+fn entry_file(data_dir: &std::path::Path, id: &str, name: &str) -> std::path::PathBuf {
+    let mut level = vec![data_dir.join("files")];
+    for _ in 0..4 {
+        level = level
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).unwrap())
+            .map(|e| e.unwrap().path())
+            .collect();
+    }
+    let dir = level.into_iter().find(|d| d.ends_with(id)).unwrap();
+    dir.join(name)
 }
 
 /// `X-Crop: x,y,width,height` as numbers.

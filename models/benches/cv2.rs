@@ -5,6 +5,10 @@
 //! same geometry as `models/scripts/bench_opencv.py`, which times OpenCV on it.
 //! Radius 4 (IOPaint's default). Ids: `cv2/{telea,ns}/{N}x{N}`.
 //!
+//! `cv2/stroke/{1024x768,4096x3072}`: one brush stroke (a 120×60 box) erased through the model's
+//! whole path (HD strategy Crop, IOPaint's defaults) on a 0.8- and a 12.6-megapixel photo; the
+//! second over the first says how much a stroke's cost grows with the picture it is on.
+//!
 //! Run: `cargo bench -p mend-models --bench cv2`.
 
 use std::hint::black_box;
@@ -13,7 +17,9 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::imageops::{FilterType, resize};
 use image::{GrayImage, Luma, RgbImage};
-use mend_models::cv2::{ns, telea};
+use mend_models::cv2::{Cv2Model, ns, telea};
+use mend_models::model::NoProgress;
+use mend_models::{InpaintConfig, InpaintModel};
 
 /// The benchmark mask for an `n`×`n` image.
 fn bench_mask(n: u32) -> GrayImage {
@@ -60,5 +66,28 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+fn bench_stroke(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cv2/stroke");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    let base = photo(256);
+    for (w, h) in [(1024u32, 768u32), (4096, 3072)] {
+        let img = resize(&base, w, h, FilterType::Triangle);
+        let (x0, y0) = (w / 3, h / 3);
+        let mask = GrayImage::from_fn(w, h, |x, y| {
+            let inside = (x0..x0 + 120).contains(&x) && (y0..y0 + 60).contains(&y);
+            Luma([if inside { 255 } else { 0 }])
+        });
+        let config = InpaintConfig::default();
+        let mut model = Cv2Model;
+        group.bench_function(format!("{w}x{h}"), |b| {
+            b.iter(|| model.inpaint(black_box(&img), black_box(&mask), &config, &NoProgress))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_stroke);
 criterion_main!(benches);

@@ -86,7 +86,74 @@ impl MaskBox {
 /// each new contour), so crops that overlap are pasted in the same order as upstream.
 ///
 /// Boxes are `[x, y, x + w, y + h)` and always lie inside the image.
+///
+/// Only the foreground's bounding box, grown by one background pixel where it does not reach
+/// the image edge, is analysed: everything outside it is background 4-connected to the image
+/// edge, so the regions, their being external and their raster order are the same as for the
+/// whole mask. A stroke on a 12-megapixel photo thus costs one scan for the box, not two
+/// flood fills over the whole image.
 pub fn mask_boxes(mask: &GrayImage) -> Vec<MaskBox> {
+    let Some(fg) = foreground_box(mask) else {
+        return Vec::new();
+    };
+    let (w, h) = mask.dimensions();
+    let area = MaskBox {
+        x1: fg.x1.saturating_sub(1),
+        y1: fg.y1.saturating_sub(1),
+        x2: (fg.x2 + 1).min(w),
+        y2: (fg.y2 + 1).min(h),
+    };
+    if (area.width(), area.height()) == (w, h) {
+        return region_boxes(mask);
+    }
+    let sub =
+        image::imageops::crop_imm(mask, area.x1, area.y1, area.width(), area.height()).to_image();
+    region_boxes(&sub)
+        .into_iter()
+        .map(|b| MaskBox {
+            x1: b.x1 + area.x1,
+            y1: b.y1 + area.y1,
+            x2: b.x2 + area.x1,
+            y2: b.y2 + area.y1,
+        })
+        .collect()
+}
+
+/// The bounding box of the pixels `> 127`, `None` when there are none.
+pub fn foreground_box(mask: &GrayImage) -> Option<MaskBox> {
+    let w = mask.width() as usize;
+    if w == 0 {
+        return None;
+    }
+    let is_fg = |v: &u8| *v > INPAINT_THRESHOLD;
+    let mut rows = mask
+        .as_raw()
+        .chunks_exact(w)
+        .enumerate()
+        .filter(|(_, row)| row.iter().any(is_fg));
+    let (y1, first) = rows.next()?;
+    let mut b = MaskBox {
+        x1: u32::MAX,
+        y1: to_u32(y1),
+        x2: 0,
+        y2: to_u32(y1 + 1),
+    };
+    let mut widen = |y: usize, row: &[u8]| {
+        if let (Some(l), Some(r)) = (row.iter().position(is_fg), row.iter().rposition(is_fg)) {
+            b.x1 = b.x1.min(to_u32(l));
+            b.x2 = b.x2.max(to_u32(r + 1));
+            b.y2 = to_u32(y + 1);
+        }
+    };
+    widen(y1, first);
+    for (y, row) in rows {
+        widen(y, row);
+    }
+    Some(b)
+}
+
+/// [`mask_boxes`] over the whole of `mask`.
+fn region_boxes(mask: &GrayImage) -> Vec<MaskBox> {
     let (w, h) = (mask.width() as usize, mask.height() as usize);
     if w == 0 || h == 0 {
         return Vec::new();
@@ -682,6 +749,46 @@ mod tests {
         m.put_pixel(3, 2, image::Luma([255]));
         let out = adjust_mask(&m, MaskOp::Expand, u32::MAX);
         assert!(out.pixels().all(|p| p.0[0] == 255));
+    }
+
+    #[test]
+    fn boxes_of_the_foreground_area_equal_boxes_of_the_whole_mask() {
+        // Random blobs, rings with regions inside their holes, and strokes touching the image
+        // edges, somewhere in a larger picture: analysing only the foreground's box (plus a
+        // background ring) must give the same boxes in the same order as the whole mask.
+        let mut seed = 0x9e37_79b9u32;
+        let mut next = |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        for case in 0..300 {
+            let (w, h) = (8 + next(60), 8 + next(60));
+            let mut m = GrayImage::new(w, h);
+            for _ in 0..1 + next(4) {
+                let (cx, cy, r) = (next(w), next(h), 1 + next(8));
+                let ring = next(3) == 0;
+                for y in cy.saturating_sub(r)..(cy + r + 1).min(h) {
+                    for x in cx.saturating_sub(r)..(cx + r + 1).min(w) {
+                        let d = (x.abs_diff(cx)).max(y.abs_diff(cy));
+                        if !ring || d == r || d == 0 {
+                            m.put_pixel(x, y, image::Luma([128 + next(128) as u8]));
+                        }
+                    }
+                }
+            }
+            assert_eq!(mask_boxes(&m), region_boxes(&m), "case {case}");
+            let fg = foreground_box(&m).unwrap();
+            assert!(
+                m.enumerate_pixels()
+                    .all(|(x, y, p)| p.0[0] <= INPAINT_THRESHOLD
+                        || (fg.x1..fg.x2).contains(&x) && (fg.y1..fg.y2).contains(&y))
+            );
+        }
+        assert_eq!(foreground_box(&GrayImage::new(5, 5)), None);
+        let faint = GrayImage::from_pixel(5, 5, image::Luma([INPAINT_THRESHOLD]));
+        assert_eq!(foreground_box(&faint), None);
     }
 
     #[test]

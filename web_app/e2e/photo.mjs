@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 export const W = 1024;
 export const H = 768;
 export const DISC = { cx: 512, cy: 384, r: 70 };
+const [BASE_W, BASE_H, BASE_DISC] = [W, H, DISC];
 
 const CRC = new Int32Array(256).map((_, n) => {
   let c = n;
@@ -27,9 +28,11 @@ function chunk(type, data) {
 /**
  * The photo as PNG bytes. `grain` adds deterministic per-pixel noise of ± that many levels, the
  * way a camera's sensor does: a real photo's PNG is about ten times larger than the clean
- * drawing's, which is what a client sends and the server decodes.
+ * drawing's, which is what a client sends and the server decodes. `scale` draws the same scene
+ * that many times larger (4 ≈ 12 megapixels, a phone photo).
  */
-export function photoPng({ grain = 0 } = {}) {
+export function photoPng({ grain = 0, scale = 1 } = {}) {
+  const [W, H, DISC] = [BASE_W * scale, BASE_H * scale, { cx: BASE_DISC.cx * scale, cy: BASE_DISC.cy * scale, r: BASE_DISC.r * scale }];
   let seed = 12345;
   const noise = () => {
     seed = (seed * 1103515245 + 12345) >>> 0;

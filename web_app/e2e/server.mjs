@@ -29,7 +29,9 @@ export async function startMend({ bin, pluginsDist, webDir, log, provider }) {
       }
     }
   }
-  const weights = fs.readFileSync(new URL('../../models/tests/fixtures/torchscript/small-lama.pt', import.meta.url));
+  // E2E_LAMA_WEIGHTS: a full-size big-lama.pt (random weights do: the time is the same) to
+  // time strokes on LaMa as users run it.
+  const weights = fs.readFileSync(process.env.E2E_LAMA_WEIGHTS || new URL('../../models/tests/fixtures/torchscript/small-lama.pt', import.meta.url));
   const esrgan = fs.readFileSync(new URL('../../models/tests/fixtures/srvgg/tiny-srvgg.pth', import.meta.url));
   const migan = fs.readFileSync(new URL('../../models/tests/fixtures/migan/tiny-migan.pt', import.meta.url));
   const weightsServer = http.createServer((req, res) => {

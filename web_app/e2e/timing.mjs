@@ -29,8 +29,11 @@ export function recordEdits() {
   };
 }
 
-/** The recorded forms, as { name → string | base64 of the file } (run in the page). */
-export async function readEdits() {
+/**
+ * The recorded forms from index `from` on, as { name → string | base64 of the file } (run in
+ * the page; reading only the new ones keeps a 25 MB first upload from being copied again).
+ */
+export async function readEdits(from = 0) {
   const b64 = async (blob) => {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     let s = '';
@@ -39,7 +42,7 @@ export async function readEdits() {
   };
   // Multipart bytes are read back with the browser's own form parser.
   const entries = async (e) => (Array.isArray(e) ? e : [...(await new Response(e.body, { headers: { 'content-type': e.type } }).formData()).entries()]);
-  return Promise.all(window.__edits.map(async (e) => Object.fromEntries(await Promise.all((await entries(e)).map(async ([k, v]) => [k, typeof v === 'string' ? v : { file: await b64(v), type: v.type }])))));
+  return Promise.all(window.__edits.slice(from).map(async (e) => Object.fromEntries(await Promise.all((await entries(e)).map(async ([k, v]) => [k, typeof v === 'string' ? v : { file: await b64(v), type: v.type }])))));
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -300,6 +300,7 @@ fn process(
                 ..Timings::default()
             },
             input: (input_bytes, format.extension(), format.mime()),
+            input_same_as: None,
             mask_png: imaging::gray_png(&mask)?,
             thumbnail_jpeg: imaging::preview_jpeg(&out)?,
             output: (bytes, "png", "image/png"),

@@ -23,6 +23,9 @@ pub struct CachedImage {
     pub decoded: DecodedImage,
     /// The encoded file.
     pub bytes: Vec<u8>,
+    /// Where history holds exactly `bytes` (relative to the data dir), so an edit that starts
+    /// from this image links that file as its input instead of writing it again.
+    pub stored_at: Option<String>,
 }
 
 impl CachedImage {
@@ -125,6 +128,7 @@ mod tests {
                 metadata: ImageMetadata::default(),
             },
             bytes: vec![0; 100],
+            stored_at: None,
         }
     }
 

@@ -116,6 +116,19 @@ fn create_chain(root: &Path, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(created)
 }
 
+/// One file of an entry folder.
+pub(super) struct EntryFile<'a> {
+    /// Its name in the folder.
+    pub name: &'a str,
+    /// Its contents.
+    pub bytes: &'a [u8],
+    /// A file already on disk that holds exactly `bytes` (another entry's, written and synced
+    /// before): it is hard-linked instead of writing the bytes again. When the link cannot be
+    /// made (the file is gone, the file system has no hard links) or the file's size differs,
+    /// the bytes are written.
+    pub same_as: Option<PathBuf>,
+}
+
 /// Writes one entry folder crash-safely: each file goes to `<name>.tmp`, is `fsync`ed
 /// (when `sync`), then all are renamed to their final names and the folder (and every folder
 /// created for it, up to `files/`) is `fsync`ed. On failure the partial folder is removed.
@@ -125,7 +138,7 @@ fn create_chain(root: &Path, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 pub(super) fn write_entry_dir(
     data_dir: &Path,
     rel_dir: &str,
-    files: &[(&str, &[u8])],
+    files: &[EntryFile<'_>],
     sync: bool,
 ) -> Result<()> {
     let what = "writing history files";
@@ -171,15 +184,20 @@ pub(super) fn write_entry_dir(
 /// are written and `fsync`ed in parallel, one thread each: on a busy disk a flush waits
 /// milliseconds, and waiting for five of them at once instead of one after another is most
 /// of the cost of recording an entry.
-fn fill_dir(dir: &Path, files: &[(&str, &[u8])], sync: bool) -> std::io::Result<()> {
+fn fill_dir(dir: &Path, files: &[EntryFile<'_>], sync: bool) -> std::io::Result<()> {
     let injected = injected_failure();
-    let write_one = |index: usize, name: &str, bytes: &[u8]| -> std::io::Result<()> {
+    let write_one = |index: usize, file: &EntryFile<'_>| -> std::io::Result<()> {
         inject_failure(injected, index)?;
-        let tmp = dir.join(format!("{name}{TMP_SUFFIX}"));
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(bytes)?;
+        let tmp = dir.join(format!("{}{TMP_SUFFIX}", file.name));
+        if let Some(source) = &file.same_as
+            && link_same(source, &tmp, file.bytes.len())?
+        {
+            return Ok(());
+        }
+        let mut out = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        out.write_all(file.bytes)?;
         if sync {
-            file.sync_all()?;
+            out.sync_all()?;
         }
         Ok(())
     };
@@ -188,7 +206,7 @@ fn fill_dir(dir: &Path, files: &[(&str, &[u8])], sync: bool) -> std::io::Result<
             let handles: Vec<_> = files
                 .iter()
                 .enumerate()
-                .map(|(index, (name, bytes))| scope.spawn(move || write_one(index, name, bytes)))
+                .map(|(index, file)| scope.spawn(move || write_one(index, file)))
                 .collect();
             handles.into_iter().try_for_each(|h| {
                 h.join()
@@ -196,14 +214,30 @@ fn fill_dir(dir: &Path, files: &[(&str, &[u8])], sync: bool) -> std::io::Result<
             })
         })?;
     } else {
-        for (index, (name, bytes)) in files.iter().enumerate() {
-            write_one(index, name, bytes)?;
+        for (index, file) in files.iter().enumerate() {
+            write_one(index, file)?;
         }
     }
-    for (name, _) in files {
-        fs::rename(dir.join(format!("{name}{TMP_SUFFIX}")), dir.join(name))?;
+    for file in files {
+        fs::rename(
+            dir.join(format!("{}{TMP_SUFFIX}", file.name)),
+            dir.join(file.name),
+        )?;
     }
     Ok(())
+}
+
+/// Hard-links `source` to `tmp` when it can and the linked file has `len` bytes; `false` (and
+/// nothing left at `tmp`) when the caller must write the bytes instead.
+fn link_same(source: &Path, tmp: &Path, len: usize) -> std::io::Result<bool> {
+    if fs::hard_link(source, tmp).is_err() {
+        return Ok(false);
+    }
+    if fs::metadata(tmp)?.len() == len as u64 {
+        return Ok(true);
+    }
+    fs::remove_file(tmp)?;
+    Ok(false)
 }
 
 /// A failure injected by a test (see [`FAIL_BEFORE_FILE`]): read on the calling thread, since

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::Store;
-use super::files::{self, META_FILE};
+use super::files::{self, EntryFile, META_FILE};
 use super::records::{
     FileKind, HistoryEntry, HistorySummary, NewEntry, Page, Retention, StoredFile, now_ms,
 };
@@ -173,12 +173,21 @@ impl Store {
         };
         let meta = serde_json::to_vec_pretty(&entry)
             .map_err(|e| Error::Storage(format!("cannot encode entry: {e}")))?;
-        let contents: [(&str, &[u8]); 5] = [
-            (&entry.input.name, &new.input.0),
-            (&entry.mask.name, &new.mask_png),
-            (&entry.output.name, &new.output.0),
-            (&entry.thumbnail.name, &new.thumbnail_jpeg),
-            (META_FILE, &meta),
+        let input_same_as = new
+            .input_same_as
+            .as_deref()
+            .and_then(|rel| files::safe_join(self.data_dir(), rel));
+        let file = |name, bytes, same_as| EntryFile {
+            name,
+            bytes,
+            same_as,
+        };
+        let contents = [
+            file(&entry.input.name, &new.input.0, input_same_as),
+            file(&entry.mask.name, &new.mask_png, None),
+            file(&entry.output.name, &new.output.0, None),
+            file(&entry.thumbnail.name, &new.thumbnail_jpeg, None),
+            file(META_FILE, &meta, None),
         ];
         files::write_entry_dir(self.data_dir(), &entry.dir, &contents, sync)?;
         Ok(entry)
@@ -462,6 +471,60 @@ mod tests {
         assert_eq!(store.history_stats().unwrap(), (0, 0));
         assert!(store.list_history(10, None).unwrap().items.is_empty());
         assert!(!dir.path().join(&second.dir).exists());
+    }
+
+    #[test]
+    fn an_input_stored_before_is_linked_not_written_again() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = temp_dir();
+        let store = open(&dir);
+        let first = store.record_history(new_entry()).unwrap();
+        let first_output = first.file_path(FileKind::Output);
+        let output_file = dir.path().join(&first_output);
+
+        // The next stroke starts from the first result: its input is that file.
+        let mut next = new_entry();
+        next.input.0 = fs::read(&output_file).unwrap();
+        next.input_same_as = Some(first_output.clone());
+        let second = store.record_history(next.clone()).unwrap();
+        let input_file = dir.path().join(second.file_path(FileKind::Input));
+        let (a, b) = (
+            fs::metadata(&output_file).unwrap(),
+            fs::metadata(&input_file).unwrap(),
+        );
+        assert_eq!(
+            (a.dev(), a.ino()),
+            (b.dev(), b.ino()),
+            "one file, two names"
+        );
+        assert_eq!(b.nlink(), 2);
+        assert_eq!(second.input.bytes, next.input.0.len() as u64);
+
+        // Deleting the first entry leaves the second's input whole.
+        assert!(store.delete_history(&first.id).unwrap());
+        assert_eq!(fs::read(&input_file).unwrap(), next.input.0);
+        assert_eq!(fs::metadata(&input_file).unwrap().nlink(), 1);
+
+        // A source that is gone, that holds other bytes, or that lies outside the data dir's
+        // files: the bytes are written instead.
+        let third = store.record_history(new_entry()).unwrap();
+        let outside = dir.path().join("elsewhere.png");
+        fs::write(&outside, &next.input.0).unwrap();
+        for source in [
+            first_output,
+            third.file_path(FileKind::Mask),
+            "elsewhere.png".to_owned(),
+            "files/../elsewhere.png".to_owned(),
+        ] {
+            let mut entry = new_entry();
+            entry.input.0 = next.input.0.clone();
+            entry.input_same_as = Some(source.clone());
+            let recorded = store.record_history(entry.clone()).unwrap();
+            let file = dir.path().join(recorded.file_path(FileKind::Input));
+            assert_eq!(fs::read(&file).unwrap(), entry.input.0, "{source}");
+            assert_eq!(fs::metadata(&file).unwrap().nlink(), 1, "{source}");
+        }
+        assert_eq!(fs::metadata(&outside).unwrap().nlink(), 1);
     }
 
     #[test]

@@ -170,6 +170,11 @@ impl HistoryEntry {
         }
     }
 
+    /// Where one of its files is, relative to the data dir (`files/…/<id>/output.png`).
+    pub fn file_path(&self, kind: FileKind) -> String {
+        format!("{}/{}", self.dir, self.file(kind).name)
+    }
+
     /// Total bytes of the entry's files.
     pub fn total_bytes(&self) -> u64 {
         FileKind::ALL.iter().map(|k| self.file(*k).bytes).sum()
@@ -193,6 +198,11 @@ pub struct NewEntry {
     pub timings: Timings,
     /// Input bytes and their extension (`png`, `jpeg`, …) and MIME type.
     pub input: (Vec<u8>, &'static str, &'static str),
+    /// A stored file that holds exactly the input's bytes (its path relative to the data dir,
+    /// see [`HistoryEntry::file_path`]), typically the output of the entry the editor's next
+    /// stroke starts from: it is hard-linked instead of written again. Ignored when it is gone
+    /// or cannot be linked. Retention counts the linked file in both entries.
+    pub input_same_as: Option<String>,
     /// Mask PNG bytes.
     pub mask_png: Vec<u8>,
     /// Output bytes, extension and MIME type.

@@ -28,6 +28,7 @@ pub(super) fn sized_entry(unit: usize) -> NewEntry {
         settings: serde_json::json!({"sd_steps": 20}),
         timings: Timings::default(),
         input: (vec![1; unit], "png", "image/png"),
+        input_same_as: None,
         mask_png: vec![2; 2 * unit],
         output: (vec![3; 3 * unit], "png", "image/png"),
         thumbnail_jpeg: vec![4; 4 * unit],

@@ -3,8 +3,12 @@ import { useEffect } from 'react';
 import { refreshPlugins } from '../actions/plugins';
 import { getServerConfig } from '../api/iopaint';
 import { connectSocket } from '../api/socket';
+import { throttleLatest } from '../lib/throttle';
 import { useServer } from '../state/server';
 import { useUi } from '../state/ui';
+
+/** Least time between two redraws of a job's progress. */
+const PROGRESS_REDRAW_MS = 200;
 
 export function useServerEvents(): void {
   useEffect(() => {
@@ -14,10 +18,15 @@ export function useServerEvents(): void {
     socket.on('disconnect', () => ui().setConnected(false));
     // Local edits choose their job id before sending (X-Job-Id): only that job's events count.
     // A cloud edit learns its id from its first progress event (it cancels by aborting).
-    socket.on('mend_progress', (e) => {
+    // The status bar redraws at most five times a second, and only for whole-percent changes
+    // (a model may report progress dozens of times a second).
+    const progress = throttleLatest((e: { job_id: string; progress: number }) => {
       const j = ui().job;
-      if (j && (j.jobId === e.job_id || (j.kind === 'cloud' && j.jobId === null))) ui().patchJob({ progress: e.progress, jobId: e.job_id });
-    });
+      if (!j || !(j.jobId === e.job_id || (j.kind === 'cloud' && j.jobId === null))) return;
+      const same = j.jobId === e.job_id && j.progress !== null && Math.round(j.progress * 100) === Math.round(e.progress * 100);
+      if (!same) ui().patchJob({ progress: e.progress, jobId: e.job_id });
+    }, PROGRESS_REDRAW_MS);
+    socket.on('mend_progress', (e) => progress.push(e));
     socket.on('mend_error', (e) => {
       const j = ui().job;
       if (j && j.jobId === e.job_id) ui().patchJob({ label: `Failed: ${e.error}` });
@@ -34,6 +43,7 @@ export function useServerEvents(): void {
       }
     });
     return () => {
+      progress.cancel();
       socket.disconnect();
     };
   }, []);

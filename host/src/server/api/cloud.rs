@@ -180,6 +180,7 @@ pub async fn edit(
                     ..Timings::default()
                 },
                 input: (input_bytes, format.extension(), format.mime()),
+                input_same_as: None,
                 mask_png: binary_mask_png,
                 output: (bytes.clone(), format.extension(), format.mime()),
                 thumbnail_jpeg: imaging::preview_jpeg(&composed)?,

@@ -126,13 +126,15 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
                         CachedImage {
                             decoded: decoded.clone(),
                             bytes: bytes.clone(),
+                            stored_at: None,
                         },
                     );
-                    Ok::<_, Error>((decoded, keep_input.then_some(bytes), Some(key)))
+                    let input = keep_input.then_some((bytes, None));
+                    Ok::<_, Error>((decoded, input, Some(key)))
                 }
                 Source::Cached(kept) => Ok((
                     kept.decoded.clone(),
-                    keep_input.then(|| kept.bytes.clone()),
+                    keep_input.then(|| (kept.bytes.clone(), kept.stored_at.clone())),
                     None,
                 )),
             },
@@ -147,12 +149,14 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
     let before = (crop && keep_input && lossless(decoded.format))
         .then(|| (decoded.rgb.clone(), decoded.alpha.clone()));
     let format = decoded.format;
+    let (input_bytes, input_same_as) = input_bytes.unzip();
     let job = LocalJob {
         id,
         kind: "inpaint",
         decoded,
         mask,
         input_bytes,
+        input_same_as: input_same_as.flatten(),
         config,
         settings,
         hooks,
@@ -167,39 +171,39 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
     let LocalOutcome {
         job_id,
         history_id,
+        output_path,
         bytes,
         pixels,
         ..
     } = run_local(&state, job).await?;
-    // `crop=changed`: the rectangle that differs from the input, encoded on its own.
-    let (pixels, cropped) = match before {
-        Some(before) if history_id.is_some() => {
-            blocking(move || {
-                let cropped = changed_crop(&before, &pixels)?;
-                Ok((pixels, cropped))
-            })
-            .await?
-        }
-        _ => (pixels, None),
+    // `crop=changed`: the rectangle that differs from the input, encoded on its own, while the
+    // whole result's key is hashed (both scan the whole picture).
+    let before = before.filter(|_| history_id.is_some());
+    let hash = lossless(format);
+    let (pixels, bytes, cropped, key) = blocking(move || {
+        let (cropped, key) = rayon::join(
+            || before.map(|b| changed_crop(&b, &pixels)).transpose(),
+            || hash.then(|| ImageCache::key(&bytes)),
+        );
+        Ok((pixels, bytes, cropped?.flatten(), key))
+    })
+    .await?;
+    let (body_format, crop_header, body, whole) = match cropped {
+        Some((rect, png)) => (ImageFormatKind::Png, Some(rect), png, Some(bytes)),
+        None => (format, None, bytes, None),
     };
     // A lossless result decodes to exactly these pixels: keep them for the next stroke.
-    let result_key = if lossless(format) {
-        let key = ImageCache::key(&bytes);
+    let result_key = key.inspect(|key| {
+        let bytes = whole.unwrap_or_else(|| body.clone());
         state.images.insert(
             key.clone(),
             CachedImage {
                 decoded: pixels,
-                bytes: bytes.clone(),
+                bytes,
+                stored_at: output_path,
             },
         );
-        Some(key)
-    } else {
-        None
-    };
-    let (body_format, body, crop_header) = match cropped {
-        Some((rect, png)) => (ImageFormatKind::Png, png, Some(rect)),
-        None => (format, bytes, None),
-    };
+    });
     let mut response = image_response(body_format, seed, &job_id, history_id.as_deref(), body);
     for (name, key) in [
         ("x-input-sha256", input_key),

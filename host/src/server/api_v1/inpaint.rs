@@ -64,6 +64,7 @@ pub async fn inpaint(
         decoded,
         mask,
         input_bytes,
+        input_same_as: None,
         config,
         settings,
         hooks,

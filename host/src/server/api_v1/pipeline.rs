@@ -15,7 +15,7 @@ use super::hooks::Hooks;
 use crate::engine::{EngineEvent, JobId};
 use crate::imaging::{self, DecodedImage, ImageFormatKind};
 use crate::server::state::{AppState, blocking};
-use crate::storage::records::{JobState, NewEntry, Timings};
+use crate::storage::records::{FileKind, JobState, NewEntry, Timings};
 use crate::{Error, Result};
 
 /// How the result is written.
@@ -42,6 +42,9 @@ pub struct LocalJob {
     pub mask: GrayImage,
     /// The image as sent, kept for history (`None` when history is off).
     pub input_bytes: Option<Vec<u8>>,
+    /// A stored history file holding exactly `input_bytes` (relative to the data dir), linked
+    /// instead of written again (see [`NewEntry::input_same_as`]).
+    pub input_same_as: Option<String>,
     /// Model settings.
     pub config: InpaintConfig,
     /// The request fields that shaped the result, kept with the history entry.
@@ -65,6 +68,10 @@ pub struct LocalOutcome {
     pub model: String,
     /// The history entry's id (`None` when history is off).
     pub history_id: Option<String>,
+    /// Where history stored the encoded result, relative to the data dir (`None` when history
+    /// is off): a later edit of this result names it as its input's
+    /// [`LocalJob::input_same_as`].
+    pub output_path: Option<String>,
     /// The encoded result.
     pub bytes: Vec<u8>,
     /// Its format.
@@ -88,7 +95,7 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
     let mut guard = state.jobs.guard(&id);
     let outcome = run_job(state, id.clone(), model.clone(), job).await;
     guard.disarm();
-    let (bytes, history_id, pixels) = match outcome {
+    let (bytes, recorded, pixels) = match outcome {
         Ok(done) => done,
         Err(e) => {
             let to = if matches!(e, Error::Model(mend_models::Error::Cancelled)) {
@@ -103,6 +110,7 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
             return Err(e);
         }
     };
+    let (history_id, output_path) = recorded.unzip();
     state.jobs.succeed(id.clone(), history_id.clone()).await?;
     state
         .events()
@@ -111,6 +119,7 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
         job_id: id,
         model,
         history_id,
+        output_path,
         bytes,
         format: pixels.format,
         size: pixels.dimensions(),
@@ -118,8 +127,8 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
     })
 }
 
-/// The encoded result, its history id and its pixels.
-type Ran = (Vec<u8>, Option<String>, DecodedImage);
+/// The encoded result, its history id and output file's path, and its pixels.
+type Ran = (Vec<u8>, Option<(String, String)>, DecodedImage);
 
 /// Runs the model, encodes the result and records it in history (when enabled).
 async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> Result<Ran> {
@@ -129,6 +138,7 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
         decoded,
         mask,
         input_bytes,
+        input_same_as,
         config,
         settings,
         hooks,
@@ -157,17 +167,27 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
             ),
             _ => (result, alpha),
         };
-        let bytes = imaging::encode_image(
-            &result,
-            alpha.as_ref(),
-            output.format,
-            &metadata,
-            output.quality,
-        )?;
-        let extras = match mask_for_history {
-            Some(mask) => Some((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?)),
-            None => None,
-        };
+        // The result and the history's mask and preview are encoded side by side: on a
+        // 12-megapixel photo each takes tens of milliseconds.
+        let (bytes, extras) = rayon::join(
+            || {
+                imaging::encode_image(
+                    &result,
+                    alpha.as_ref(),
+                    output.format,
+                    &metadata,
+                    output.quality,
+                )
+            },
+            || {
+                mask_for_history
+                    .map(|mask| {
+                        Ok::<_, Error>((imaging::gray_png(&mask)?, imaging::preview_jpeg(&result)?))
+                    })
+                    .transpose()
+            },
+        );
+        let (bytes, extras) = (bytes?, extras?);
         let pixels = DecodedImage {
             rgb: result,
             alpha,
@@ -197,6 +217,7 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
             total_ms: elapsed_ms(started),
         },
         input: (input, input_format.extension(), input_format.mime()),
+        input_same_as,
         mask_png,
         output: (
             bytes.clone(),
@@ -215,7 +236,8 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
         total_ms = elapsed_ms(started),
         "inpaint recorded"
     );
-    Ok((bytes, Some(entry.id), pixels))
+    let output_path = entry.file_path(FileKind::Output);
+    Ok((bytes, Some((entry.id, output_path)), pixels))
 }
 
 /// How far a client-chosen id's clock may be from the server's (ms).

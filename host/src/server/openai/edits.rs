@@ -218,6 +218,7 @@ async fn run_local_edit(
         decoded,
         mask: edit_mask,
         input_bytes,
+        input_same_as: None,
         config: InpaintConfig::default(),
         settings: settings_json(&req, width, height),
         hooks: Hooks::default(),
