@@ -135,12 +135,21 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
         .await
         .unwrap();
     assert_eq!(input2.bytes().await.unwrap(), first);
-    // …and stores those bytes once: this entry's input is the last entry's output, linked.
+    // …and stores those bytes once: this entry's input is the last entry's output, linked,
+    // and the upload named again was linked to the first entry's input.
+    use std::os::unix::fs::MetadataExt;
+    let inode = |id: &str, name: &str| {
+        let m = std::fs::metadata(entry_file(&s.data_dir, id, name)).unwrap();
+        (m.dev(), m.ino())
+    };
+    assert_eq!(
+        inode(&history, "input.png"),
+        inode(&same_again, "input.png")
+    );
     let (output1, input2) = (
         entry_file(&s.data_dir, &same_again, "output.png"),
         entry_file(&s.data_dir, &history2, "input.png"),
     );
-    use std::os::unix::fs::MetadataExt;
     let (a, b) = (
         std::fs::metadata(output1).unwrap(),
         std::fs::metadata(input2).unwrap(),

@@ -7,7 +7,7 @@
 //! the route answers 412 and the client sends the image once more.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -24,8 +24,9 @@ pub struct CachedImage {
     /// The encoded file.
     pub bytes: Vec<u8>,
     /// Where history holds exactly `bytes` (relative to the data dir), so an edit that starts
-    /// from this image links that file as its input instead of writing it again.
-    pub stored_at: Option<String>,
+    /// from this image links that file as its input instead of writing it again. Set once: at
+    /// insertion for a result, after its first edit for an upload.
+    pub stored_at: OnceLock<String>,
 }
 
 impl CachedImage {
@@ -128,7 +129,7 @@ mod tests {
                 metadata: ImageMetadata::default(),
             },
             bytes: vec![0; 100],
-            stored_at: None,
+            stored_at: OnceLock::new(),
         }
     }
 

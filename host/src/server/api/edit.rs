@@ -16,6 +16,7 @@
 //! written in a lossy format or when the rectangle is not opaque, the whole result is
 //! answered as usual (no `X-Crop`).
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -126,7 +127,7 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
                         CachedImage {
                             decoded: decoded.clone(),
                             bytes: bytes.clone(),
-                            stored_at: None,
+                            stored_at: OnceLock::new(),
                         },
                     );
                     let input = keep_input.then_some((bytes, None));
@@ -134,7 +135,7 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
                 }
                 Source::Cached(kept) => Ok((
                     kept.decoded.clone(),
-                    keep_input.then(|| (kept.bytes.clone(), kept.stored_at.clone())),
+                    keep_input.then(|| (kept.bytes.clone(), kept.stored_at.get().cloned())),
                     None,
                 )),
             },
@@ -171,11 +172,19 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
     let LocalOutcome {
         job_id,
         history_id,
-        output_path,
+        stored,
         bytes,
         pixels,
         ..
     } = run_local(&state, job).await?;
+    let (input_path, output_path) = stored.map(|s| (s.input, s.output)).unzip();
+    // An upload's bytes are now in history too: the next edit of it links that file.
+    if let (Some(key), Some(path)) = (&input_key, input_path)
+        && let Some(kept) = state.images.get(key)
+    {
+        // Already set when an earlier edit recorded the same bytes; either file will do.
+        let _ = kept.stored_at.set(path);
+    }
     // `crop=changed`: the rectangle that differs from the input, encoded on its own, while the
     // whole result's key is hashed (both scan the whole picture).
     let before = before.filter(|_| history_id.is_some());
@@ -200,7 +209,7 @@ pub async fn edit(State(state): State<AppState>, request: Request) -> ApiResult<
             CachedImage {
                 decoded: pixels,
                 bytes,
-                stored_at: output_path,
+                stored_at: output_path.map(OnceLock::from).unwrap_or_default(),
             },
         );
     });

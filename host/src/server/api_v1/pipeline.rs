@@ -59,6 +59,15 @@ pub struct LocalJob {
     pub decode_ms: u64,
 }
 
+/// The history files of a recorded job, relative to the data dir.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPaths {
+    /// The input as sent.
+    pub input: String,
+    /// The encoded result.
+    pub output: String,
+}
+
 /// What a finished local job produced.
 #[derive(Debug)]
 pub struct LocalOutcome {
@@ -68,10 +77,9 @@ pub struct LocalOutcome {
     pub model: String,
     /// The history entry's id (`None` when history is off).
     pub history_id: Option<String>,
-    /// Where history stored the encoded result, relative to the data dir (`None` when history
-    /// is off): a later edit of this result names it as its input's
-    /// [`LocalJob::input_same_as`].
-    pub output_path: Option<String>,
+    /// Where history stored the input and the result (`None` when history is off): a later
+    /// edit of either image names its file as [`LocalJob::input_same_as`].
+    pub stored: Option<StoredPaths>,
     /// The encoded result.
     pub bytes: Vec<u8>,
     /// Its format.
@@ -110,7 +118,7 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
             return Err(e);
         }
     };
-    let (history_id, output_path) = recorded.unzip();
+    let (history_id, stored) = recorded.unzip();
     state.jobs.succeed(id.clone(), history_id.clone()).await?;
     state
         .events()
@@ -119,7 +127,7 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
         job_id: id,
         model,
         history_id,
-        output_path,
+        stored,
         bytes,
         format: pixels.format,
         size: pixels.dimensions(),
@@ -127,8 +135,8 @@ pub async fn run_local(state: &AppState, job: LocalJob) -> Result<LocalOutcome> 
     })
 }
 
-/// The encoded result, its history id and output file's path, and its pixels.
-type Ran = (Vec<u8>, Option<(String, String)>, DecodedImage);
+/// The encoded result, its history id and files, and its pixels.
+type Ran = (Vec<u8>, Option<(String, StoredPaths)>, DecodedImage);
 
 /// Runs the model, encodes the result and records it in history (when enabled).
 async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> Result<Ran> {
@@ -236,8 +244,11 @@ async fn run_job(state: &AppState, id: String, model: String, job: LocalJob) -> 
         total_ms = elapsed_ms(started),
         "inpaint recorded"
     );
-    let output_path = entry.file_path(FileKind::Output);
-    Ok((bytes, Some((entry.id, output_path)), pixels))
+    let stored = StoredPaths {
+        input: entry.file_path(FileKind::Input),
+        output: entry.file_path(FileKind::Output),
+    };
+    Ok((bytes, Some((entry.id, stored)), pixels))
 }
 
 /// How far a client-chosen id's clock may be from the server's (ms).
