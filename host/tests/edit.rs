@@ -137,24 +137,14 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
     assert_eq!(input2.bytes().await.unwrap(), first);
     // …and stores those bytes once: this entry's input is the last entry's output, linked,
     // and the upload named again was linked to the first entry's input.
-    use std::os::unix::fs::MetadataExt;
-    let inode = |id: &str, name: &str| {
-        let m = std::fs::metadata(entry_file(&s.data_dir, id, name)).unwrap();
-        (m.dev(), m.ino())
-    };
     assert_eq!(
-        inode(&history, "input.png"),
-        inode(&same_again, "input.png")
+        inode(&s, &history, "input.png").await,
+        inode(&s, &same_again, "input.png").await
     );
-    let (output1, input2) = (
-        entry_file(&s.data_dir, &same_again, "output.png"),
-        entry_file(&s.data_dir, &history2, "input.png"),
+    assert_eq!(
+        inode(&s, &same_again, "output.png").await,
+        inode(&s, &history2, "input.png").await
     );
-    let (a, b) = (
-        std::fs::metadata(output1).unwrap(),
-        std::fs::metadata(input2).unwrap(),
-    );
-    assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()));
 
     // A key the server does not hold: 412, the client uploads again.
     let res = edit(
@@ -167,18 +157,13 @@ async fn edit_answers_what_inpaint_answers_and_keeps_images_by_sha256() {
     assert_eq!(error_kind(res).await, "ImageNotCached");
 }
 
-/// The file `name` of the history entry `id` on disk (`files/YYYY/MM/DD/<id>/name`).
-fn entry_file(data_dir: &std::path::Path, id: &str, name: &str) -> std::path::PathBuf {
-    let mut level = vec![data_dir.join("files")];
-    for _ in 0..4 {
-        level = level
-            .iter()
-            .flat_map(|d| std::fs::read_dir(d).unwrap())
-            .map(|e| e.unwrap().path())
-            .collect();
-    }
-    let dir = level.into_iter().find(|d| d.ends_with(id)).unwrap();
-    dir.join(name)
+/// Device and inode of the file `name` of history entry `id` (its folder from the entry's `dir`).
+async fn inode(s: &TestServer, id: &str, name: &str) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let entry = s.get_json(&format!("/api/v1/history/{id}")).await;
+    let dir = entry["dir"].as_str().unwrap();
+    let m = std::fs::metadata(s.data_dir.join(dir).join(name)).unwrap();
+    (m.dev(), m.ino())
 }
 
 /// `X-Crop: x,y,width,height` as numbers.

@@ -45,12 +45,21 @@ fn photo(n: u32) -> RgbImage {
     resize(&base, n, n, FilterType::Triangle)
 }
 
-fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("cv2");
+/// A group of 10 samples after 1 s of warm-up, measured for 4 s.
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
+    group
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = group(c, "cv2");
     for n in [512u32, 1024, 2048] {
         let img = photo(n);
         let mask = bench_mask(n);
@@ -67,11 +76,7 @@ fn bench(c: &mut Criterion) {
 }
 
 fn bench_stroke(c: &mut Criterion) {
-    let mut group = c.benchmark_group("cv2/stroke");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+    let mut group = group(c, "cv2/stroke");
     let base = photo(256);
     for (w, h) in [(1024u32, 768u32), (4096, 3072)] {
         let img = resize(&base, w, h, FilterType::Triangle);
